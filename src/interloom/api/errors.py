@@ -1,0 +1,119 @@
+"""One error model for every failure of the API, and the handlers that produce it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from interloom.core.errors import InterloomError
+
+log = structlog.get_logger(__name__)
+
+
+class ErrorLocation(BaseModel):
+    """Where the fault is: a file position, a field path or a JSON pointer."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+    pointer: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    """One of several faults of a request."""
+
+    pointer: str = Field(description="RFC 6901 pointer or parameter location at fault.")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every failure of the API answers with this body."""
+
+    code: str = Field(examples=["E-NOTFOUND-001"], description="Stable error code.")
+    message: str
+    status: int
+    location: ErrorLocation | None = None
+    hint: str | None = None
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+def _error(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(ErrorBody.model_validate(body).model_dump(exclude_none=True), status)
+
+
+def _pointer(loc: tuple[Any, ...]) -> str:
+    where, *rest = loc if loc else ("body",)
+    escaped = [str(part).replace("~", "~0").replace("/", "~1") for part in rest]
+    return f"{where}:/" + "/".join(escaped) if where != "body" else "/" + "/".join(escaped)
+
+
+async def _interloom_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InterloomError)
+    return _error(error.status, error.to_dict())
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = [{"pointer": _pointer(tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+    return _error(
+        422,
+        {
+            "code": "E-REQUEST-002",
+            "message": "the request does not match the API's schema",
+            "status": 422,
+            "details": details,
+            "hint": "see /docs for the operation's parameters and body",
+        },
+    )
+
+
+_HTTP_CODES = {404: "E-NOTFOUND-002", 405: "E-REQUEST-003"}
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    message = "no such route" if error.status_code == 404 else str(error.detail)
+    code = _HTTP_CODES.get(error.status_code, "E-REQUEST-001")
+    response = _error(
+        error.status_code, {"code": code, "message": message, "status": error.status_code}
+    )
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("api.unexpected_error", path=request.url.path)
+    return _error(
+        500,
+        {
+            "code": "E-INTERNAL-001",
+            "message": "an unexpected error occurred; it has been logged",
+            "status": 500,
+        },
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every failure with :class:`ErrorBody`, never with a traceback."""
+    app.add_exception_handler(InterloomError, _interloom_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (404, "Not found"),
+        (422, "Invalid request"),
+        (500, "Unexpected error"),
+    )
+}

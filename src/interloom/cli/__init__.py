@@ -1,0 +1,1 @@
+"""The ``interloom`` command line (Typer + Rich)."""

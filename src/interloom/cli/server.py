@@ -1,0 +1,133 @@
+"""``serve`` and ``demo``: the management API (and later the runtime) in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.markup import escape
+
+from interloom.api.app import create_app
+from interloom.cli.output import console, err_console
+from interloom.core.errors import ConfigError
+from interloom.services.demo import example_project_dir, run_self_check
+from interloom.services.project import open_project
+from interloom.services.server import ServerConfig
+
+app = typer.Typer()
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)]
+
+
+def _check_port_free(host: str, port: int) -> None:
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {error.strerror}",
+                hint="another server holds the port; choose another with --port",
+            ) from None
+
+
+def _uvicorn_server(config: ServerConfig, host: str, port: int) -> uvicorn.Server:
+    app_ = create_app(config)
+    return uvicorn.Server(
+        uvicorn.Config(app_, host=host, port=port, log_config=None, lifespan="on", access_log=False)
+    )
+
+
+def _bound_url(server: uvicorn.Server, host: str) -> str:
+    port = server.servers[0].sockets[0].getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def _serve(config: ServerConfig, host: str, port: int, *, label: str) -> None:
+    server = _uvicorn_server(config, host, port)
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    if server.started:
+        url = _bound_url(server, host)
+        console.print(
+            f"[bold green]Interloom[/] is serving {escape(label)} at [bold]{url}[/]\n"
+            f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop",
+            highlight=False,
+        )
+    await task
+    if not server.started:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    watch: Annotated[bool, typer.Option(help="Reload definitions when files change.")] = True,
+) -> None:
+    """Serve the project: management API now; flows, mocks and dashboard as they land."""
+    root = ctx.obj.root
+    open_project(root)  # fail fast, with every error, before binding a port
+    _check_port_free(host, port)
+    config = ServerConfig(root=root, database_url=ctx.obj.database_url, watch=watch)
+    asyncio.run(_serve(config, host, port, label=str(root)))
+
+
+async def _self_check(config: ServerConfig, host: str) -> bool:
+    server = _uvicorn_server(config, host, 0)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                return False
+            await asyncio.sleep(0.05)
+        results = await run_self_check(_bound_url(server, host))
+    finally:
+        server.should_exit = True
+        await task
+    for result in results:
+        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+        console.print(f"{mark} {result.name}: {escape(result.detail)}", highlight=False)
+    return all(r.ok for r in results)
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the demo's self-check to completion and exit.")
+    ] = False,
+) -> None:
+    """Serve the retail example project on a fresh embedded database."""
+    root = example_project_dir()
+    open_project(root)
+    scratch = Path(tempfile.mkdtemp(prefix="interloom-demo-"))
+    database_url = f"sqlite:///{scratch / 'demo.db'}"
+    config = ServerConfig(root=root, database_url=database_url, watch=not once)
+    try:
+        if once:
+            ok = asyncio.run(_self_check(config, host))
+            if not ok:
+                err_console.print("[bold red]demo self-check failed[/]")
+                raise typer.Exit(1)
+            console.print("[bold green]demo self-check passed[/]")
+            return
+        _check_port_free(host, port)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(config, host, port, label=f"the {root.name} example"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

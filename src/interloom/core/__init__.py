@@ -1,0 +1,1 @@
+"""Pure domain: pydantic models and algorithms, no IO and no framework."""

@@ -1,0 +1,1 @@
+"""Delivery management: the plan of the integration project."""

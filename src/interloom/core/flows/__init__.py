@@ -1,0 +1,1 @@
+"""Flow definitions: the declarative DSL of integration flows."""

@@ -1,0 +1,56 @@
+"""A flow as declared in ``flows/*.yaml``: source, ordered steps, sinks, error policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from interloom.core.definition import Definition, InterfaceRef, SlugId, Text
+
+
+class Owner(Definition):
+    """Who answers for a flow."""
+
+    team: Text
+    person: str | None = None
+
+
+class Endpoint(Definition):
+    """A source or sink: a connector, its settings and the interface it speaks."""
+
+    connector: SlugId = Field(description="Connector name, e.g. http, schedule, file, sql.")
+    interface: InterfaceRef | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class Step(Definition):
+    """One processor of the flow's pipeline."""
+
+    id: SlugId
+    kind: SlugId = Field(description="Processor name, e.g. validate, map, filter, enrich.")
+    interface: InterfaceRef | None = Field(
+        default=None, description="Interface the step calls (enrich) or checks (validate)."
+    )
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorPolicy(Definition):
+    """What happens when a message fails."""
+
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    dead_letter: bool = True
+
+
+class Flow(Definition):
+    """An integration flow (one ``flows/*.yaml`` file)."""
+
+    id: SlugId
+    name: Text
+    version: int = Field(default=1, ge=1)
+    description: str | None = None
+    owner: Owner | None = None
+    source: Endpoint
+    steps: list[Step] = Field(default_factory=list)
+    sinks: list[Endpoint] = Field(min_length=1)
+    error_policy: ErrorPolicy = Field(default_factory=ErrorPolicy)

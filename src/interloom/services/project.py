@@ -1,0 +1,159 @@
+"""Reading a project directory into the core model, with every problem it has."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from interloom.core.consistency import check_project
+from interloom.core.errors import ProjectInvalidError, ProjectNotFoundError
+from interloom.core.problems import Code, Problem, Severity, has_errors, sort_problems
+from interloom.core.project import SETTINGS_FILE, Loaded, Project
+from interloom.formats.project_files import FOLDERS, MODELS, FileKind, ParsedFile, parse_file
+
+PROJECT_ENV_VAR = "INTERLOOM_PROJECT"
+YAML_SUFFIXES = (".yaml", ".yml")
+CONTRACTS_FOLDER = "contracts"
+# Files a definitions folder may hold without being definitions.
+_QUIET_NAMES = {"README.md", ".gitkeep", ".keep"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectLoad:
+    """The outcome of reading a project directory."""
+
+    root: Path
+    project: Project
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the project has no errors (warnings allowed)."""
+        return not has_errors(self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that are errors."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def resolve_project_dir(option: str | Path | None = None) -> Path:
+    """The project directory: the option, else ``$INTERLOOM_PROJECT``, else the current one."""
+    chosen = option or os.environ.get(PROJECT_ENV_VAR) or "."
+    return Path(chosen).expanduser().resolve()
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _read(path: Path, root: Path, model: type[M], problems: list[Problem]) -> Loaded[M] | None:
+    file = _relative(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror
+        problems.append(
+            Problem(
+                code=Code.FILE_UNREADABLE,
+                severity=Severity.ERROR,
+                message=f"cannot read the file: {reason}",
+                file=file,
+                hint="definition files are UTF-8 text",
+            )
+        )
+        return None
+    parsed: ParsedFile[M] = parse_file(text, file, model)
+    problems.extend(parsed.problems)
+    return parsed.loaded
+
+
+def _definition_files(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    files = []
+    for path in sorted(directory.iterdir()):
+        if path.is_dir() or path.name in _QUIET_NAMES or path.name.startswith("."):
+            continue
+        if path.suffix in YAML_SUFFIXES:
+            files.append(path)
+        else:
+            problems.append(
+                Problem(
+                    code=Code.IGNORED_FILE,
+                    severity=Severity.WARNING,
+                    message=f"'{path.name}' is not read: only .yaml and .yml files are",
+                    file=_relative(path, root),
+                    hint=f"rename it to {path.stem}.yaml if it is a definition",
+                )
+            )
+    return files
+
+
+def _contract_files(root: Path) -> frozenset[str]:
+    directory = root / CONTRACTS_FOLDER
+    if not directory.is_dir():
+        return frozenset()
+    return frozenset(_relative(p, root) for p in directory.rglob("*") if p.is_file())
+
+
+def _read_all(root: Path, kind: FileKind, problems: list[Problem]) -> tuple[Loaded[BaseModel], ...]:
+    loaded = (_read(p, root, MODELS[kind], problems) for p in _definition_files(root, FOLDERS[kind], problems))
+    return tuple(item for item in loaded if item is not None)
+
+
+def load_project(root: Path) -> ProjectLoad:
+    """Read every file of the project at ``root``; report every problem, raise none.
+
+    A missing ``interloom.yaml`` is itself a problem, so that ``validate`` can say so in the
+    same report as the rest.
+    """
+    problems: list[Problem] = []
+    settings_path = root / SETTINGS_FILE
+    settings = None
+    if settings_path.is_file():
+        settings = _read(settings_path, root, MODELS[FileKind.PROJECT], problems)
+    else:
+        problems.append(
+            Problem(
+                code=Code.PROJECT_MISSING,
+                severity=Severity.ERROR,
+                message=f"no {SETTINGS_FILE} in {root}",
+                file=SETTINGS_FILE,
+                hint="run 'interloom init DIR' to create a project, or pass --project DIR",
+            )
+        )
+    project = Project(
+        settings=settings,  # type: ignore[arg-type]  # models are checked by MODELS' kinds
+        systems=_read_all(root, FileKind.SYSTEM, problems),  # type: ignore[arg-type]
+        flows=_read_all(root, FileKind.FLOW, problems),  # type: ignore[arg-type]
+        plans=_read_all(root, FileKind.PLAN, problems),  # type: ignore[arg-type]
+        contract_files=_contract_files(root),
+    )
+    problems += check_project(project)
+    return ProjectLoad(root=root, project=project, problems=sort_problems(problems))
+
+
+def open_project(root: Path) -> ProjectLoad:
+    """Read the project at ``root``; raise when it is missing or has errors."""
+    if not (root / SETTINGS_FILE).is_file():
+        raise ProjectNotFoundError(
+            f"no {SETTINGS_FILE} in {root}",
+            hint="run 'interloom init DIR' to create a project, or pass --project DIR",
+        )
+    loaded = load_project(root)
+    if not loaded.ok:
+        count = len(loaded.errors)
+        raise ProjectInvalidError(
+            f"the project at {root} has {count} error{'s' if count != 1 else ''}",
+            problems=loaded.errors,
+            hint=f"run 'interloom validate {root}' for details",
+        )
+    return loaded
