@@ -48,9 +48,7 @@ async def list_interfaces(
     lifecycle: Lifecycle | None = None,
 ) -> list[InterfaceView]:
     """Interfaces, filtered by system, style and current lifecycle state."""
-    return await catalog.list_interfaces(
-        workspace, system=system, style=style, lifecycle=lifecycle
-    )
+    return await catalog.list_interfaces(workspace, system=system, style=style, lifecycle=lifecycle)
 
 
 @router.get("/interfaces/{ref}", response_model=InterfaceView, summary="Get an interface")

@@ -26,7 +26,15 @@ def list_systems(ctx: typer.Context, output: OutputOption = OutputFormat.TEXT) -
         None,
         ["id", "name", "kind", "owner", "auth", "interfaces", "environments"],
         [
-            (s.id, s.name, s.kind, s.owner.team, s.auth, s.interface_count, ", ".join(s.environments))
+            (
+                s.id,
+                s.name,
+                s.kind,
+                s.owner.team,
+                s.auth,
+                s.interface_count,
+                ", ".join(s.environments),
+            )
             for s in systems
         ],
     )
@@ -62,7 +70,14 @@ def _interface_table(interfaces: list[catalog.InterfaceView]) -> None:
         None,
         ["interface", "name", "style", "lifecycle", "operation", "contract"],
         [
-            (i.ref.removeprefix("interface:"), i.name, i.style, i.lifecycle, i.operation, i.contract)
+            (
+                i.ref.removeprefix("interface:"),
+                i.name,
+                i.style,
+                i.lifecycle,
+                i.operation,
+                i.contract,
+            )
             for i in interfaces
         ],
     )

@@ -71,7 +71,9 @@ def _output_of(argv: list[str]) -> OutputFormat:
         if arg in ("--output", "-o") and index + 1 < len(argv):
             return OutputFormat.JSON if argv[index + 1].lower() == "json" else OutputFormat.TEXT
         if arg.startswith("--output="):
-            return OutputFormat.JSON if arg.split("=", 1)[1].lower() == "json" else OutputFormat.TEXT
+            return (
+                OutputFormat.JSON if arg.split("=", 1)[1].lower() == "json" else OutputFormat.TEXT
+            )
     return OutputFormat.TEXT
 
 

@@ -28,7 +28,9 @@ class OutputFormat(StrEnum):
 
 OutputOption = Annotated[
     OutputFormat,
-    typer.Option("--output", "-o", help="text for people, json for machines.", case_sensitive=False),
+    typer.Option(
+        "--output", "-o", help="text for people, json for machines.", case_sensitive=False
+    ),
 ]
 
 

@@ -30,7 +30,9 @@ app = typer.Typer()
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the project.")],
-    name: Annotated[str | None, typer.Option(help="Project id; default: the directory's name.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Project id; default: the directory's name.")
+    ] = None,
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Create a project directory that validates and serves as it is."""
@@ -89,7 +91,9 @@ def validate(
                     plural(len(project.flows), "flow"),
                 )
             )
-            console.print(f"[bold green]✓[/] {escape(str(root))}: {counts}; {summary}", highlight=False)
+            console.print(
+                f"[bold green]✓[/] {escape(str(root))}: {counts}; {summary}", highlight=False
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -114,7 +118,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of a project file kind (for editors' autocompletion)."""
-    kinds = list(FileKind) if all_kinds or kind is None and write else [kind] if kind else []
+    kinds = list(FileKind) if all_kinds or (kind is None and write) else [kind] if kind else []
     if not kinds:
         raise typer.BadParameter("name a file kind, or pass --all", param_hint="KIND")
     if write is None:

@@ -54,11 +54,18 @@ def _bound_url(server: uvicorn.Server, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
+async def _start(server: uvicorn.Server) -> asyncio.Task[None]:
+    """Start ``server``; return once it listens or has given up."""
+    task = asyncio.create_task(server.serve())
+    # uvicorn reports start-up only through this flag.
+    while not server.started and not task.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    return task
+
+
 async def _serve(config: ServerConfig, host: str, port: int, *, label: str) -> None:
     server = _uvicorn_server(config, host, port)
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
+    task = await _start(server)
     if server.started:
         url = _bound_url(server, host)
         console.print(
@@ -88,12 +95,10 @@ def serve(
 
 async def _self_check(config: ServerConfig, host: str) -> bool:
     server = _uvicorn_server(config, host, 0)
-    task = asyncio.create_task(server.serve())
+    task = await _start(server)
     try:
-        while not server.started:
-            if task.done():
-                return False
-            await asyncio.sleep(0.05)
+        if not server.started:
+            return False
         results = await run_self_check(_bound_url(server, host))
     finally:
         server.should_exit = True

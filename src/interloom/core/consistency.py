@@ -7,10 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from pydantic import BaseModel
-
 from interloom.core.problems import Code, Problem, format_path, severity_of
-from interloom.core.project import Loaded, Path_, Project, SourceMap
+from interloom.core.project import Path_, Project, SourceMap
 from interloom.core.refs import Ref, RefKind
 from interloom.core.suggestions import closest_match, did_you_mean
 
@@ -52,10 +50,10 @@ def _duplicates(entries: Iterable[tuple[str, _Site]], what: str) -> Iterator[Pro
             seen[ident] = site
 
 
-def _file_stem_mismatch(loaded: Loaded[BaseModel], ident: str, what: str) -> Iterator[Problem]:
-    stem = PurePosixPath(loaded.source.file).stem
+def _file_stem_mismatch(source: SourceMap, ident: str, what: str) -> Iterator[Problem]:
+    stem = PurePosixPath(source.file).stem
     if stem != ident:
-        site = _Site(loaded.source, ("id",))
+        site = _Site(source, ("id",))
         yield site.problem(
             Code.ID_FILE_MISMATCH,
             f"{what} id '{ident}' differs from its file name '{stem}'",
@@ -141,7 +139,7 @@ def _systems(project: Project, refs: _References) -> Iterator[Problem]:
     )
     for loaded in project.systems:
         system = loaded.model
-        yield from _file_stem_mismatch(loaded, system.id, "system")
+        yield from _file_stem_mismatch(loaded.source, system.id, "system")
         yield from _duplicates(
             (
                 (interface.id, _Site(loaded.source, ("interfaces", index, "id")))
@@ -164,7 +162,7 @@ def _flows(project: Project, refs: _References) -> Iterator[Problem]:
     yield from _duplicates(((f.model.id, _Site(f.source, ("id",))) for f in project.flows), "flow")
     for loaded in project.flows:
         flow = loaded.model
-        yield from _file_stem_mismatch(loaded, flow.id, "flow")
+        yield from _file_stem_mismatch(loaded.source, flow.id, "flow")
         yield from _duplicates(
             (
                 (step.id, _Site(loaded.source, ("steps", index, "id")))
@@ -198,9 +196,7 @@ def _plans(project: Project, refs: _References) -> Iterator[Problem]:
             for position, dependency in enumerate(task.depends_on):
                 site = _Site(loaded.source, ("tasks", index, "depends_on", position))
                 if dependency == task.id:
-                    yield site.problem(
-                        Code.SELF_REFERENCE, f"task '{task.id}' depends on itself"
-                    )
+                    yield site.problem(Code.SELF_REFERENCE, f"task '{task.id}' depends on itself")
                 else:
                     yield from refs.check_plain(dependency, RefKind.TASK, site)
             if task.milestone is not None:

@@ -54,7 +54,7 @@ AnyRef = Annotated[
     AfterValidator(_any_reference),
     Field(
         json_schema_extra={"pattern": _REF_PATTERN},
-        description="A reference: system:ID, interface:SYSTEM.ID, flow:ID, task:ID or milestone:ID.",
+        description="A reference: system:ID, interface:SYSTEM.ID, flow:ID, task:ID, milestone:ID.",
         examples=["interface:crm.customers.get"],
     ),
 ]
@@ -78,6 +78,8 @@ SlugId = Annotated[
 ]
 PlanId = Annotated[
     str,
-    Field(pattern=PLAN_ID_PATTERN, min_length=1, max_length=63, description="A task or milestone id."),
+    Field(
+        pattern=PLAN_ID_PATTERN, min_length=1, max_length=63, description="A task or milestone id."
+    ),
 ]
 Text = Annotated[str, Field(min_length=1)]

@@ -6,21 +6,21 @@ and the HTTP ``status`` the management API answers with.
 
 ::
 
-    InterloomError                      E-INTERNAL-001  500
-    ├── ProjectError                    E-PROJECT-001   422  the project directory is unusable
-    │   ├── ProjectNotFoundError        E-PROJECT-002   404  no interloom.yaml where one was expected
-    │   ├── ProjectExistsError          E-PROJECT-003   409  init into a directory that holds a project
-    │   └── ProjectInvalidError         E-PROJECT-004   422  validation found errors (see .problems)
-    ├── NotFoundError                   E-NOTFOUND-001  404  no such system, interface, record…
-    ├── ReferenceSyntaxError            E-REF-002       400  a reference that is not 'kind:id'
-    ├── RequestError                    E-REQUEST-001   400  a request the API cannot accept
-    │   └── InvalidRequestError         E-REQUEST-002   422  a request body or parameter fails its schema
-    ├── ConflictError                   E-CONFLICT-001  409  the change clashes with the current state
-    ├── AuthError                       E-AUTH-001      401  no valid credentials
-    │   └── ForbiddenError              E-AUTH-002      403  credentials lack the permission
-    ├── StorageError                    E-STORAGE-001   503  the database cannot be reached or used
-    │   └── MigrationError              E-STORAGE-002   500  the schema could not be brought up to date
-    └── ConfigError                     E-CONFIG-001    400  a setting (CLI option, environment) is wrong
+    InterloomError                   E-INTERNAL-001  500
+    ├── ProjectError                 E-PROJECT-001   422  the project directory is unusable
+    │   ├── ProjectNotFoundError     E-PROJECT-002   404  no interloom.yaml where expected
+    │   ├── ProjectExistsError       E-PROJECT-003   409  init into a directory with a project
+    │   └── ProjectInvalidError      E-PROJECT-004   422  validation found errors (.problems)
+    ├── NotFoundError                E-NOTFOUND-001  404  no such system, interface, record…
+    ├── ReferenceSyntaxError         E-REF-002       400  a reference that is not 'kind:id'
+    ├── RequestError                 E-REQUEST-001   400  a request the API cannot accept
+    │   └── InvalidRequestError      E-REQUEST-002   422  a body or parameter fails its schema
+    ├── ConflictError                E-CONFLICT-001  409  the change clashes with the state
+    ├── AuthError                    E-AUTH-001      401  no valid credentials
+    │   └── ForbiddenError           E-AUTH-002      403  credentials lack the permission
+    ├── StorageError                 E-STORAGE-001   503  the database cannot be reached or used
+    │   └── MigrationError           E-STORAGE-002   500  the schema could not be migrated
+    └── ConfigError                  E-CONFIG-001    400  a setting (CLI option, environment) is bad
 
 Codes are part of the public interface: they are documented in ``docs/errors.md`` and never
 reused for another meaning.

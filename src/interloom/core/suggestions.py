@@ -15,7 +15,9 @@ def closest_match(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) 
     # A prefix or suffix typo ("customer" for "customers.get") is still worth suggesting.
     lowered = word.lower()
     for candidate in pool:
-        if lowered and (candidate.lower().startswith(lowered) or lowered.startswith(candidate.lower())):
+        if lowered and (
+            candidate.lower().startswith(lowered) or lowered.startswith(candidate.lower())
+        ):
             return candidate
     return None
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import ecs_logging
 import structlog
@@ -31,12 +32,12 @@ def _shared_processors() -> list[Processor]:
 
 def _renderer(fmt: LogFormat, stream: TextIO) -> Processor:
     if fmt is LogFormat.JSON:
-        return ecs_logging.StructlogFormatter()  # type: ignore[no-any-return]
+        return cast(Processor, ecs_logging.StructlogFormatter())
     colors = hasattr(stream, "isatty") and stream.isatty()
     return structlog.dev.ConsoleRenderer(colors=colors)
 
 
-def _ecs_fields(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _ecs_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     # The ECS formatter writes @timestamp and log.level itself; the logger goes to log.logger.
     event.pop("timestamp", None)
     event.pop("level", None)
@@ -86,5 +87,5 @@ def configure_logging(
     logging.getLogger("sqlalchemy.engine").setLevel(max(numeric_level, logging.WARNING))
 
 
-def _identity(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _identity(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     return event

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interloom.core.catalog import AuthKind, Interface, InterfaceStyle, Lifecycle, System, SystemKind
+from interloom.core.catalog import (
+    AuthKind,
+    Interface,
+    InterfaceStyle,
+    Lifecycle,
+    System,
+    SystemKind,
+)
 from interloom.core.errors import NotFoundError
 from interloom.core.project import Project
 from interloom.core.refs import Ref, RefKind
@@ -79,8 +86,8 @@ def _consumers(project: Project) -> dict[str, list[str]]:
     for loaded in project.systems:
         for ref in loaded.model.consumes:
             consumers.setdefault(ref, []).append(str(Ref(RefKind.SYSTEM, loaded.model.id)))
-    for loaded in project.flows:
-        flow = loaded.model
+    for flow_file in project.flows:
+        flow = flow_file.model
         refs = [flow.source.interface, *(s.interface for s in flow.steps)]
         refs += [s.interface for s in flow.sinks]
         for ref in dict.fromkeys(r for r in refs if r is not None):
@@ -128,7 +135,9 @@ def _summary_fields(system: System) -> dict[str, object]:
 
 async def _recorded_states(workspace: Workspace) -> dict[str, Lifecycle]:
     async with workspace.database.session() as session:
-        return {s.interface_ref: Lifecycle(s.lifecycle) for s in await list_interface_states(session)}
+        return {
+            s.interface_ref: Lifecycle(s.lifecycle) for s in await list_interface_states(session)
+        }
 
 
 async def list_systems(workspace: Workspace) -> list[SystemSummary]:
@@ -159,7 +168,9 @@ async def get_system(workspace: Workspace, system_id: str) -> SystemDetail:
             "base_urls": dict(system.base_urls),
             "auth_description": system.auth.description,
             "tags": list(system.tags),
-            "interfaces": [_interface_view(system, i, states, consumers) for i in system.interfaces],
+            "interfaces": [
+                _interface_view(system, i, states, consumers) for i in system.interfaces
+            ],
             "consumes": list(system.consumes),
         }
     )

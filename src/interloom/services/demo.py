@@ -44,13 +44,13 @@ class CheckResult:
 Check = Callable[[httpx.AsyncClient], Awaitable[str]]
 
 
-class CheckFailed(Exception):
+class CheckFailedError(Exception):
     """A self-check step saw something other than what it expects."""
 
 
 def _expect(condition: bool, detail: str) -> None:
     if not condition:
-        raise CheckFailed(detail)
+        raise CheckFailedError(detail)
 
 
 async def _json(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
@@ -122,6 +122,6 @@ async def run_self_check(base_url: str) -> list[CheckResult]:
         for name, check in CHECKS:
             try:
                 results.append(CheckResult(name, True, await check(client)))
-            except (CheckFailed, httpx.HTTPError, ValueError, KeyError) as error:
+            except (CheckFailedError, httpx.HTTPError, ValueError, KeyError) as error:
                 results.append(CheckResult(name, False, f"{type(error).__name__}: {error}"))
     return results

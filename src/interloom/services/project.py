@@ -105,7 +105,10 @@ def _contract_files(root: Path) -> frozenset[str]:
 
 
 def _read_all(root: Path, kind: FileKind, problems: list[Problem]) -> tuple[Loaded[BaseModel], ...]:
-    loaded = (_read(p, root, MODELS[kind], problems) for p in _definition_files(root, FOLDERS[kind], problems))
+    loaded = (
+        _read(p, root, MODELS[kind], problems)
+        for p in _definition_files(root, FOLDERS[kind], problems)
+    )
     return tuple(item for item in loaded if item is not None)
 
 
