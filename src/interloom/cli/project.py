@@ -20,6 +20,7 @@ from interloom.cli.output import (
 )
 from interloom.core.problems import Severity
 from interloom.formats.project_files import FileKind
+from interloom.services.error_catalog import error_catalog_markdown
 from interloom.services.project import load_project, resolve_project_dir
 from interloom.services.scaffold import init_project
 from interloom.services.schemas import file_kind_schema
@@ -145,4 +146,17 @@ def openapi(
         return
     write.parent.mkdir(parents=True, exist_ok=True)
     write.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    console.print(f"  wrote {escape(str(write))}", highlight=False)
+
+
+@app.command()
+def errors(
+    write: Annotated[Path | None, typer.Option(help="Write the catalogue to this file.")] = None,
+) -> None:
+    """Print the catalogue of error and problem codes (Markdown)."""
+    text = error_catalog_markdown()
+    if write is None:
+        console.print(text, markup=False, highlight=False)
+        return
+    write.write_text(text, "utf-8")
     console.print(f"  wrote {escape(str(write))}", highlight=False)

@@ -31,7 +31,7 @@ class YamlDocument:
 
 def _positions(node: Any, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
     if isinstance(node, CommentedMap):
-        for key in node:
+        for key in node.lc.data or {}:  # own keys: merged ones (<<: *anchor) have no position
             line, column = node.lc.key(key)
             child = (*path, str(key))
             out[child] = (line + 1, column + 1)
