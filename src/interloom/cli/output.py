@@ -15,8 +15,9 @@ from rich.table import Table
 
 from interloom.core.errors import InterloomError
 
-console = Console()
-err_console = Console(stderr=True)
+# Lines are never wrapped: a problem line stays one line for grep and for editors.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):

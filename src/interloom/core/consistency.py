@@ -131,6 +131,15 @@ def _contracts(project: Project) -> Iterator[Problem]:
                 yield site.problem(
                     Code.MISSING_CONTRACT, f"contract file '{path}' does not exist", hint
                 )
+            elif interface.operation is not None and normal in project.contract_operations:
+                declared = project.contract_operations[normal]
+                if interface.operation not in declared:
+                    yield _Site(loaded.source, ("interfaces", index, "operation")).problem(
+                        Code.UNKNOWN_OPERATION,
+                        f"operation '{interface.operation}' is not declared in {path}",
+                        did_you_mean(interface.operation, declared)
+                        or f"it declares: {', '.join(sorted(declared)) or 'no operation'}",
+                    )
 
 
 def _systems(project: Project, refs: _References) -> Iterator[Problem]:

@@ -34,10 +34,12 @@ class Code(StrEnum):
     REFERENCE_SYNTAX = "E-REF-002"
     REFERENCE_KIND = "E-REF-003"
     SELF_REFERENCE = "W-REF-004"
+    UNKNOWN_OPERATION = "E-REF-005"
     UNKNOWN_ENVIRONMENT = "E-ENV-001"
     MISSING_CONTRACT = "E-FILE-001"
     CONTRACT_OUTSIDE_PROJECT = "E-FILE-002"
     IGNORED_FILE = "W-FILE-004"
+    CONTRACT_UNREADABLE = "W-FILE-005"
 
 
 DESCRIPTIONS: dict[Code, str] = {
@@ -57,10 +59,12 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.REFERENCE_SYNTAX: "A reference is not of the form kind:id.",
     Code.REFERENCE_KIND: "A reference names the wrong kind of thing for its field.",
     Code.SELF_REFERENCE: "A system consumes its own interface, or a task depends on itself.",
+    Code.UNKNOWN_OPERATION: "An interface's operation is not declared in its contract.",
     Code.UNKNOWN_ENVIRONMENT: "An environment that interloom.yaml does not declare.",
     Code.MISSING_CONTRACT: "A contract file that does not exist.",
     Code.CONTRACT_OUTSIDE_PROJECT: "A contract path that leaves the project directory.",
     Code.IGNORED_FILE: "A file in a definitions folder that is not read (not .yaml/.yml).",
+    Code.CONTRACT_UNREADABLE: "A contract that does not parse; its operations are not checked.",
 }
 
 

@@ -116,6 +116,8 @@ class Project:
     flows: tuple[Loaded[Flow], ...] = ()
     plans: tuple[Loaded[Plan], ...] = ()
     contract_files: frozenset[str] = frozenset()
+    # Contract path to the operation names it declares; absent when unknown or unreadable.
+    contract_operations: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

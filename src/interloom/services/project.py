@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel
 
+from interloom.core.catalog import System
 from interloom.core.consistency import check_project
+from interloom.core.delivery.plan import Plan
 from interloom.core.errors import ProjectInvalidError, ProjectNotFoundError
+from interloom.core.flows.definition import Flow
 from interloom.core.problems import Code, Problem, Severity, has_errors, sort_problems
-from interloom.core.project import SETTINGS_FILE, Loaded, Project
-from interloom.formats.project_files import FOLDERS, MODELS, FileKind, ParsedFile, parse_file
+from interloom.core.project import SETTINGS_FILE, Loaded, Project, ProjectSettings
+from interloom.formats.contract_operations import UnreadableContractError, read_contract_operations
+from interloom.formats.project_files import FOLDERS, FileKind, ParsedFile, parse_file
 
 PROJECT_ENV_VAR = "INTERLOOM_PROJECT"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -104,10 +109,40 @@ def _contract_files(root: Path) -> frozenset[str]:
     return frozenset(_relative(p, root) for p in directory.rglob("*") if p.is_file())
 
 
-def _read_all(root: Path, kind: FileKind, problems: list[Problem]) -> tuple[Loaded[BaseModel], ...]:
+def _contract_operations(
+    root: Path,
+    systems: tuple[Loaded[System], ...],
+    existing: frozenset[str],
+    problems: list[Problem],
+) -> dict[str, frozenset[str]]:
+    """The operations declared by each contract that an interface points into."""
+    referenced = {
+        posixpath.normpath(i.contract) for s in systems for i in s.model.interfaces
+    } & existing
+    operations = {}
+    for path in sorted(referenced):
+        try:
+            found = read_contract_operations((root / path).read_text("utf-8"), path)
+        except (OSError, UnicodeDecodeError, UnreadableContractError) as error:
+            problems.append(
+                Problem(
+                    code=Code.CONTRACT_UNREADABLE,
+                    severity=Severity.WARNING,
+                    message=f"cannot read the contract, so its operations are not checked: {error}",
+                    file=path,
+                )
+            )
+            continue
+        if found is not None:
+            operations[path] = found.names
+    return operations
+
+
+def _read_all(
+    root: Path, kind: FileKind, model: type[M], problems: list[Problem]
+) -> tuple[Loaded[M], ...]:
     loaded = (
-        _read(p, root, MODELS[kind], problems)
-        for p in _definition_files(root, FOLDERS[kind], problems)
+        _read(p, root, model, problems) for p in _definition_files(root, FOLDERS[kind], problems)
     )
     return tuple(item for item in loaded if item is not None)
 
@@ -122,7 +157,7 @@ def load_project(root: Path) -> ProjectLoad:
     settings_path = root / SETTINGS_FILE
     settings = None
     if settings_path.is_file():
-        settings = _read(settings_path, root, MODELS[FileKind.PROJECT], problems)
+        settings = _read(settings_path, root, ProjectSettings, problems)
     else:
         problems.append(
             Problem(
@@ -133,12 +168,15 @@ def load_project(root: Path) -> ProjectLoad:
                 hint="run 'interloom init DIR' to create a project, or pass --project DIR",
             )
         )
+    systems = _read_all(root, FileKind.SYSTEM, System, problems)
+    contract_files = _contract_files(root)
     project = Project(
-        settings=settings,  # type: ignore[arg-type]  # models are checked by MODELS' kinds
-        systems=_read_all(root, FileKind.SYSTEM, problems),  # type: ignore[arg-type]
-        flows=_read_all(root, FileKind.FLOW, problems),  # type: ignore[arg-type]
-        plans=_read_all(root, FileKind.PLAN, problems),  # type: ignore[arg-type]
-        contract_files=_contract_files(root),
+        settings=settings,
+        systems=systems,
+        flows=_read_all(root, FileKind.FLOW, Flow, problems),
+        plans=_read_all(root, FileKind.PLAN, Plan, problems),
+        contract_files=contract_files,
+        contract_operations=_contract_operations(root, systems, contract_files, problems),
     )
     problems += check_project(project)
     return ProjectLoad(root=root, project=project, problems=sort_problems(problems))
