@@ -65,12 +65,13 @@ class _References:
     """Resolves references against what the project defines."""
 
     def __init__(self, project: Project) -> None:
+        self.project = project
         self.known = project.known_refs()
 
     def check(self, text: str, site: _Site) -> Iterator[Problem]:
         ref = Ref.parse(text)  # syntax was checked when the file was read
         candidates = self.known[ref.kind]
-        if ref.id in candidates:
+        if ref.id in candidates or self.project.is_unloaded(ref):
             return
         match = closest_match(ref.id, candidates)
         yield site.problem(
@@ -80,7 +81,7 @@ class _References:
         )
 
     def check_plain(self, ident: str, kind: RefKind, site: _Site) -> Iterator[Problem]:
-        if ident not in self.known[kind]:
+        if ident not in self.known[kind] and not self.project.is_unloaded(Ref(kind, ident)):
             yield site.problem(
                 Code.DANGLING_REFERENCE,
                 f"{kind} '{ident}' is not defined in the plan",

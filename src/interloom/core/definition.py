@@ -30,11 +30,16 @@ def _check_reference(value: str, *kinds: RefKind) -> str:
             "reference_syntax", "{message}", {"message": error.message, "hint": error.hint or ""}
         ) from None
     if kinds and ref.kind not in kinds:
-        wanted = " or ".join(f"'{kind}:'" for kind in kinds)
+        wanted = " or ".join(f"{kind}" for kind in kinds)
         raise PydanticCustomError(
             "reference_kind",
-            "'{value}' names a {kind}, but a {wanted} reference is expected here",
-            {"value": value, "kind": str(ref.kind), "wanted": wanted},
+            "'{value}' names a {kind}, but this field takes a reference to an {wanted}",
+            {
+                "value": value,
+                "kind": str(ref.kind),
+                "wanted": wanted,
+                "hint": "write interface:SYSTEM.INTERFACE, e.g. interface:crm.customers.get",
+            },
         )
     return value
 

@@ -78,6 +78,8 @@ def expand_variables(text: str, environ: Mapping[str, str]) -> str:
     return _VARIABLE.sub(value, text)
 
 
+ANY_ID = "*"
+
 M = TypeVar("M", bound=BaseModel)
 
 Path_ = tuple[str | int, ...]
@@ -118,6 +120,10 @@ class Project:
     contract_files: frozenset[str] = frozenset()
     # Contract path to the operation names it declares; absent when unknown or unreadable.
     contract_operations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Ids (best guess: declared id and file name) of definitions whose file did not load, so
+    # that references to them are not reported as dangling on top of the file's own errors.
+    # ANY_ID stands for every id of the kind (a plan file that did not load).
+    unloaded: Mapping[RefKind, frozenset[str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -147,6 +153,13 @@ class Project:
     def flow(self, flow_id: str) -> Flow | None:
         """The flow with this id, if any."""
         return next((f.model for f in self.flows if f.model.id == flow_id), None)
+
+    def is_unloaded(self, ref: Ref) -> bool:
+        """Whether ``ref`` may name a definition whose file did not load."""
+        owner_kind = RefKind.SYSTEM if ref.kind is RefKind.INTERFACE else ref.kind
+        ident = ref.system_id if ref.kind is RefKind.INTERFACE else ref.id
+        ids = self.unloaded.get(owner_kind, frozenset())
+        return ANY_ID in ids or ident in ids
 
     def known_refs(self) -> dict[RefKind, set[str]]:
         """The ids every kind of reference can name in this project."""

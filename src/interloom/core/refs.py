@@ -72,12 +72,12 @@ class Ref:
             ) from None
         if kind is RefKind.INTERFACE:
             system, dot, rest = ident.partition(".")
-            if not dot or not _SYSTEM_ID.match(system) or not _INTERFACE_ID.match(rest):
+            if not dot or not _SYSTEM_ID.fullmatch(system) or not _INTERFACE_ID.fullmatch(rest):
                 raise ReferenceSyntaxError(
                     f"'{text}' is not an interface reference",
                     hint="write interface:SYSTEM.INTERFACE, e.g. interface:crm.customers.get",
                 )
-        elif not _ID_PATTERNS[kind].match(ident):
+        elif not _ID_PATTERNS[kind].fullmatch(ident):
             raise ReferenceSyntaxError(f"'{ident}' is not a valid {kind} id in '{text}'")
         return cls(kind, ident)
 

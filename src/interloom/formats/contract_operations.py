@@ -13,7 +13,7 @@ from typing import Any
 
 from defusedxml import ElementTree
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
@@ -28,7 +28,13 @@ class ContractOperations:
 
 
 class UnreadableContractError(Exception):
-    """The contract file could not be read as any format it claims to be."""
+    """The contract file could not be read as the format its name claims."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
 
 
 def _openapi(document: dict[str, Any]) -> frozenset[str]:
@@ -63,7 +69,9 @@ def _wsdl(text: str) -> ContractOperations:
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as error:
-        raise UnreadableContractError(f"not well-formed XML: {error}") from None
+        line, column = error.position
+        reason = str(error).split(":", 1)[0]
+        raise UnreadableContractError(f"not well-formed XML: {reason}", line, column + 1) from None
     names = {
         str(op.get("name"))
         for port_type in root.iter(f"{{{WSDL_NS}}}portType")
@@ -85,8 +93,16 @@ def read_contract_operations(text: str, file: str) -> ContractOperations | None:
         return None
     try:
         document = YAML(typ="safe", pure=True).load(StringIO(text))
-    except YAMLError as error:
-        raise UnreadableContractError(f"not valid YAML or JSON: {error}") from None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise UnreadableContractError(
+            f"not valid YAML or JSON: {error.problem or error.context}",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except (YAMLError, ValueError, KeyError, TypeError) as error:
+        reason = " ".join(str(error).split())
+        raise UnreadableContractError(f"not valid YAML or JSON: {reason}") from None
     if not isinstance(document, dict):
         return None
     if "openapi" in document or "swagger" in document:

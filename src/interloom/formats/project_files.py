@@ -50,6 +50,7 @@ class ParsedFile(Generic[M]):
 
     loaded: Loaded[M] | None
     problems: list[Problem]
+    declared_id: str | None = None  # the file's `id`, when it has one, even if invalid
 
 
 _WRONG_TYPE_SUFFIXES = ("_type", "_parsing")
@@ -83,8 +84,8 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _fields_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[str]:
-    """The field names a mapping at ``path`` accepts, following the model's annotations."""
+def _types_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[Any]:
+    """The types a value at ``path`` may have, following the model's annotations."""
     current: list[Any] = [model]
     for part in path:
         following: list[Any] = []
@@ -98,11 +99,35 @@ def _fields_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[str]
             elif origin is dict and isinstance(part, str):
                 following += _unwrap(get_args(candidate)[1])
         current = following
-    names: list[str] = []
-    for candidate in current:
+    return current
+
+
+def _fields_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[str]:
+    """The field names a mapping at ``path`` accepts."""
+    return [
+        name
+        for candidate in _types_at(model, path)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+        for name in candidate.model_fields
+    ]
+
+
+def _description_at(model: type[BaseModel], path: tuple[str | int, ...]) -> str | None:
+    """The description of the field holding the value at ``path`` (list items: the list's)."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    if not path:
+        return None
+    for candidate in _types_at(model, path[:-1]):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            names += list(candidate.model_fields)
-    return names
+            field = candidate.model_fields.get(str(path[-1]))
+            if field is not None:
+                return field.description or _annotated_description(field.metadata)
+    return None
+
+
+def _annotated_description(metadata: list[Any]) -> str | None:
+    return next((m.description for m in metadata if getattr(m, "description", None)), None)
 
 
 def _hint(error: ErrorDetails, model: type[BaseModel], path: Path_) -> str | None:
@@ -118,10 +143,12 @@ def _hint(error: ErrorDetails, model: type[BaseModel], path: Path_) -> str | Non
         if isinstance(error["input"], str):
             return did_you_mean(error["input"], choices) or f"expected {expected}"
         return f"expected {expected}"
+    if kind == "string_pattern_mismatch":
+        return _description_at(model, path) or None
     if kind == "missing" and path:
         return f"add '{path[-1]}'"
-    if kind == "reference_syntax":
-        return str((error.get("ctx") or {}).get("hint")) or None
+    if kind in ("reference_syntax", "reference_kind"):
+        return str((error.get("ctx") or {}).get("hint") or "") or None
     return None
 
 
@@ -131,12 +158,20 @@ def _message(error: ErrorDetails, path: Path_) -> str:
         return f"unknown key '{path[-1]}'"
     if kind == "missing" and path:
         return f"missing required field '{path[-1]}'"
+    if kind in _NOT_ALLOWED:
+        return f"{_shown(error['input'])} is not one of the allowed values"
+    if kind == "string_pattern_mismatch":
+        return f"{_shown(error['input'])} is not a valid value for this field"
     message = error["msg"]
     if kind.endswith(_WRONG_TYPE_SUFFIXES):
         got = type(error["input"]).__name__
         got = {"dict": "mapping", "list": "list", "NoneType": "nothing"}.get(got, got)
         message = f"{message}, got {got}"
     return message
+
+
+def _shown(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else repr(value)
 
 
 def problems_from_validation(
@@ -183,7 +218,12 @@ def parse_file(text: str, file: str, model: type[M]) -> ParsedFile[M]:
     try:
         instance = model.model_validate(document.data)
     except ValidationError as error:
-        return ParsedFile(None, problems_from_validation(error, model, document.source))
+        declared = document.data.get("id")
+        return ParsedFile(
+            None,
+            problems_from_validation(error, model, document.source),
+            declared if isinstance(declared, str) else None,
+        )
     return ParsedFile(Loaded(instance, document.source), [])
 
 

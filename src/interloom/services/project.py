@@ -16,7 +16,8 @@ from interloom.core.delivery.plan import Plan
 from interloom.core.errors import ProjectInvalidError, ProjectNotFoundError
 from interloom.core.flows.definition import Flow
 from interloom.core.problems import Code, Problem, Severity, has_errors, sort_problems
-from interloom.core.project import SETTINGS_FILE, Loaded, Project, ProjectSettings
+from interloom.core.project import ANY_ID, SETTINGS_FILE, Loaded, Project, ProjectSettings
+from interloom.core.refs import RefKind
 from interloom.formats.contract_operations import UnreadableContractError, read_contract_operations
 from interloom.formats.project_files import FOLDERS, FileKind, ParsedFile, parse_file
 
@@ -58,25 +59,54 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _read(path: Path, root: Path, model: type[M], problems: list[Problem]) -> Loaded[M] | None:
-    file = _relative(path, root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror
-        problems.append(
-            Problem(
-                code=Code.FILE_UNREADABLE,
-                severity=Severity.ERROR,
-                message=f"cannot read the file: {reason}",
-                file=file,
-                hint="definition files are UTF-8 text",
-            )
-        )
-        return None
-    parsed: ParsedFile[M] = parse_file(text, file, model)
+def _read(
+    path: Path,
+    root: Path,
+    model: type[M],
+    problems: list[Problem],
+    unloaded: set[str] | None = None,
+) -> Loaded[M] | None:
+    """The file's model, or ``None`` with its problems.
+
+    For a file that does not load, ``unloaded`` gets the ids it may define (its name and its
+    declared id), so that references to them are not also reported as dangling.
+    """
+    parsed = _parse(path, _relative(path, root), model)
     problems.extend(parsed.problems)
+    holds_something = any(p.code is not Code.YAML_EMPTY for p in parsed.problems)
+    if parsed.loaded is None and unloaded is not None and holds_something:
+        unloaded.update(i for i in (path.stem, parsed.declared_id) if i)
     return parsed.loaded
+
+
+def _parse(path: Path, file: str, model: type[M]) -> ParsedFile[M]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return ParsedFile(None, [_unreadable(file, f"cannot read the file: {error.strerror}")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        message = f"byte 0x{data[error.start]:02x} is not UTF-8"
+        return ParsedFile(None, [_unreadable(file, message, line, column)])
+    return parse_file(text, file, model)
+
+
+def _unreadable(
+    file: str, message: str, line: int | None = None, column: int | None = None
+) -> Problem:
+    return Problem(
+        code=Code.FILE_UNREADABLE,
+        severity=Severity.ERROR,
+        message=message,
+        file=file,
+        line=line,
+        column=column,
+        hint="definition files are UTF-8 text; save the file as UTF-8",
+    )
 
 
 def _definition_files(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
@@ -123,12 +153,24 @@ def _contract_operations(
     for path in sorted(referenced):
         try:
             found = read_contract_operations((root / path).read_text("utf-8"), path)
-        except (OSError, UnicodeDecodeError, UnreadableContractError) as error:
+        except UnreadableContractError as error:
             problems.append(
                 Problem(
                     code=Code.CONTRACT_UNREADABLE,
                     severity=Severity.WARNING,
-                    message=f"cannot read the contract, so its operations are not checked: {error}",
+                    message=f"{error.message}; its operations are not checked",
+                    file=path,
+                    line=error.line,
+                    column=error.column,
+                )
+            )
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(
+                Problem(
+                    code=Code.CONTRACT_UNREADABLE,
+                    severity=Severity.WARNING,
+                    message=f"cannot read the contract ({error}); its operations are not checked",
                     file=path,
                 )
             )
@@ -139,12 +181,18 @@ def _contract_operations(
 
 
 def _read_all(
-    root: Path, kind: FileKind, model: type[M], problems: list[Problem]
+    root: Path, kind: FileKind, model: type[M], problems: list[Problem], unloaded: set[str]
 ) -> tuple[Loaded[M], ...]:
-    loaded = (
-        _read(p, root, model, problems) for p in _definition_files(root, FOLDERS[kind], problems)
-    )
-    return tuple(item for item in loaded if item is not None)
+    """Every file of one kind that loads; ``unloaded`` gets the ids of those that do not."""
+    loaded = []
+    for path in _definition_files(root, FOLDERS[kind], problems):
+        failed: set[str] = set()
+        item = _read(path, root, model, problems, failed)
+        if item is None:
+            unloaded |= failed
+        else:
+            loaded.append(item)
+    return tuple(loaded)
 
 
 def load_project(root: Path) -> ProjectLoad:
@@ -168,15 +216,22 @@ def load_project(root: Path) -> ProjectLoad:
                 hint="run 'interloom init DIR' to create a project, or pass --project DIR",
             )
         )
-    systems = _read_all(root, FileKind.SYSTEM, System, problems)
+    unloaded: dict[RefKind, set[str]] = {RefKind.SYSTEM: set(), RefKind.FLOW: set()}
+    unloaded_plans: set[str] = set()
+    systems = _read_all(root, FileKind.SYSTEM, System, problems, unloaded[RefKind.SYSTEM])
+    flows = _read_all(root, FileKind.FLOW, Flow, problems, unloaded[RefKind.FLOW])
+    plans = _read_all(root, FileKind.PLAN, Plan, problems, unloaded_plans)
+    if unloaded_plans:  # which task ids a broken plan file holds is unknown: any of them
+        unloaded[RefKind.TASK] = unloaded[RefKind.MILESTONE] = {ANY_ID}
     contract_files = _contract_files(root)
     project = Project(
         settings=settings,
         systems=systems,
-        flows=_read_all(root, FileKind.FLOW, Flow, problems),
-        plans=_read_all(root, FileKind.PLAN, Plan, problems),
+        flows=flows,
+        plans=plans,
         contract_files=contract_files,
         contract_operations=_contract_operations(root, systems, contract_files, problems),
+        unloaded={kind: frozenset(ids) for kind, ids in unloaded.items()},
     )
     problems += check_project(project)
     return ProjectLoad(root=root, project=project, problems=sort_problems(problems))
