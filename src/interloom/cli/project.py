@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -43,9 +44,10 @@ def init(
         return
     for path in written:
         console.print(f"  created {escape(str(path))}", highlight=False)
+    shown = escape(shlex.quote(str(directory)))
     console.print(
-        f"Project ready. Next: [bold]interloom validate {escape(str(directory))}[/] and "
-        f"[bold]interloom serve --project {escape(str(directory))}[/]"
+        f"Project ready. Next: [bold]interloom validate {shown}[/] and "
+        f"[bold]interloom --project {shown} serve[/]"
     )
 
 

@@ -15,6 +15,7 @@ from interloom.core.refs import SYSTEM_ID_PATTERN
 _TEMPLATE = files("interloom") / "templates" / "project"
 # Files shipped without their leading dot, so that packaging tools do not skip them.
 _DOTTED = {"gitignore": ".gitignore"}
+_KEPT_IF_PRESENT = {"README.md", "gitignore"}
 
 
 def _slug(text: str) -> str:
@@ -46,7 +47,12 @@ def init_project(directory: Path, *, name: str | None = None) -> list[Path]:
             hint="use lower-case letters, digits and '-', starting with a letter (--name)",
         )
     values = {"name": project_name, "title": project_name.replace("-", " ").capitalize()}
-    plan = [(directory / _DOTTED.get(rel, rel), source) for rel, source in _walk(_TEMPLATE)]
+    plan = [
+        (directory / _DOTTED.get(rel, rel), source)
+        for rel, source in _walk(_TEMPLATE)
+        # A repository's own README and .gitignore are kept as they are.
+        if not (rel in _KEPT_IF_PRESENT and (directory / _DOTTED.get(rel, rel)).exists())
+    ]
     clashes = [target for target, _ in plan if target.exists()]
     if clashes:
         raise ProjectExistsError(

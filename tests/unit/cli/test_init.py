@@ -177,3 +177,19 @@ def test_a_directory_whose_name_is_no_project_name_asks_for_one(
     assert error["code"] == "E-CONFIG-001"
     assert "--name" in error["hint"]
     assert not target.exists()
+
+
+def test_init_keeps_a_repository_readme_and_gitignore(
+    console_script: Callable[..., Any], tmp_path: Path
+) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / "README.md").write_text("# Our integration\n", "utf-8")
+    (target / ".gitignore").write_text("*.log\n", "utf-8")
+
+    result = console_script("init", str(target))
+
+    assert result.exit_code == 0, result.stderr
+    assert (target / "README.md").read_text("utf-8") == "# Our integration\n"
+    assert (target / ".gitignore").read_text("utf-8") == "*.log\n"
+    assert (target / "interloom.yaml").is_file()
