@@ -16,20 +16,29 @@
 # stderr; nothing is printed on stdout then), 2 for a bad argument.
 #
 # Environment: SERVICES_WAIT  seconds to wait for a server to answer after starting it (60;
-#              RabbitMQ gets twice that, as it boots slowly).
+#                            RabbitMQ gets twice that, as it boots slowly)
+#              SERVICES_LOG   where the output of apt-get and of start commands goes
+#                            (default: $TMPDIR or /tmp, interloom-services.UID.log)
 set -euo pipefail
 
-# Keep stdout for the exports alone: everything else, our commands' output included, goes
-# to stderr.
-exec 3>&1 1>&2
+# stdout carries the exports alone. The work is done with stdout sent to stderr (`ensure
+# ... >&2`, which bash undoes without leaking the pipe to children), and the servers we start
+# get no descriptor of ours: a daemon holding the caller's pipe open would make
+# `$(scripts/services.sh)` wait for ever.
 
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 export DEBIAN_FRONTEND=noninteractive
 
 WAIT=${SERVICES_WAIT:-60}
+LOG=${SERVICES_LOG:-${TMPDIR:-/tmp}/interloom-services.$(id -u).log}
 ALL_SERVICES=(postgres redis rabbitmq mosquitto nats)
 
-say() { echo "services: $*"; }
+say() { echo "services: $*" >&2; }
+
+logged() {  # COMMAND...: run it detached from our stdio, its output appended to $LOG
+  echo "--- $(date '+%F %T') $*" >>"$LOG"
+  "$@" </dev/null >>"$LOG" 2>&1 3>&- 4>&-
+}
 
 usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
@@ -63,12 +72,13 @@ APT_UPDATED=false
 apt_install() {  # PACKAGE...: apt-get update (once per run), then install
   command -v apt-get >/dev/null 2>&1 || { say "apt-get not found: cannot install $*"; return 1; }
   if ! $APT_UPDATED; then
-    say "apt-get update"
-    as_root apt-get update -q || return 1
+    say "apt-get update (output in $LOG)"
+    logged as_root apt-get update -q || { show_log "$LOG"; return 1; }
     APT_UPDATED=true
   fi
-  say "apt-get install -y $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+  say "apt-get install -y $* (output in $LOG)"
+  logged as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
+    || { show_log "$LOG"; return 1; }
 }
 
 # URL parsing: sets U_USER U_HOST U_PORT U_PATH (brackets of an IPv6 host removed).
@@ -101,7 +111,7 @@ wait_until() {  # SECONDS NAME COMMAND...: poll COMMAND every second until it su
 show_log() {  # FILE: the end of a server's log, to explain a failed start
   if [ -f "$1" ]; then
     say "last lines of $1:"
-    tail -n 20 "$1" | sed 's/^/    /'
+    tail -n 20 "$1" | sed 's/^/    /' >&2
   fi
 }
 
@@ -135,14 +145,14 @@ postgres_start() {
   [ -n "$v" ] || { say "no PostgreSQL version found under /etc/postgresql"; return 1; }
   if [ ! -d "/etc/postgresql/$v/main" ]; then
     say "creating PostgreSQL cluster $v/main"
-    as_root pg_createcluster "$v" main || return 1
+    logged as_root pg_createcluster "$v" main || return 1
   fi
   LOG_FILE=/var/log/postgresql/postgresql-$v-main.log
   say "pg_ctlcluster --skip-systemctl-redirect $v main start"
-  as_root pg_ctlcluster --skip-systemctl-redirect "$v" main start
+  logged as_root pg_ctlcluster --skip-systemctl-redirect "$v" main start
 }
 pg_psql() {  # DB SQL: run SQL as the URL's user over TCP; prints the rows
-  PGCONNECT_TIMEOUT=5 psql -X -q -A -t -v ON_ERROR_STOP=1 \
+  PGCONNECT_TIMEOUT=5 psql -X -w -q -A -t -v ON_ERROR_STOP=1 \
     -h "$HOST" -p "$PORT" -U "$PG_USER" -d "$1" -c "$2" 2>&1
 }
 pg_can_login() { pg_psql postgres 'select 1' >/dev/null; }
@@ -166,7 +176,7 @@ pg_trust_loopback() {  # put trust lines for loopback first in the local cluster
     as_root cp "$tmp" "$hba"
     rm -f "$tmp"
   fi
-  as_root pg_ctlcluster --skip-systemctl-redirect "$v" main reload
+  logged as_root pg_ctlcluster --skip-systemctl-redirect "$v" main reload
 }
 postgres_ready() {
   PG_USER=${U_USER:-postgres}
@@ -190,10 +200,11 @@ postgres_ready() {
   if [ "$(pg_psql postgres "select 1 from pg_database where datname = '$PG_DB'")" != 1 ]; then
     say "creating database '$PG_DB'"
     if is_root && is_loopback "$HOST" && id postgres >/dev/null 2>&1 \
-      && runuser -u postgres -- createdb -p "$PORT" "$PG_DB"; then
+      && logged runuser -u postgres -- createdb -p "$PORT" "$PG_DB"; then
       :
     else
-      PGCONNECT_TIMEOUT=5 createdb -h "$HOST" -p "$PORT" -U "$PG_USER" "$PG_DB" || return 1
+      PGCONNECT_TIMEOUT=5 logged createdb -w -h "$HOST" -p "$PORT" -U "$PG_USER" "$PG_DB" \
+        || { show_log "$LOG"; return 1; }
     fi
   fi
   pg_psql "$PG_DB" 'select 1' >/dev/null || {
@@ -209,7 +220,7 @@ redis_start() {
   as_root mkdir -p /var/lib/redis /var/log/redis
   LOG_FILE=/var/log/redis/ci.log
   say "redis-server --daemonize yes --port $PORT"
-  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$PORT" --save "" \
+  logged as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$PORT" --save "" \
     --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 }
 redis_ready() { :; }
@@ -220,7 +231,7 @@ rabbitmq_installed() { command -v rabbitmq-server >/dev/null 2>&1; }
 rabbitmq_start() {
   LOG_FILE=""
   say "rabbitmq-server -detached"
-  as_root rabbitmq-server -detached
+  logged as_root rabbitmq-server -detached
 }
 rabbitmq_ready() { :; }
 
@@ -235,7 +246,7 @@ mosquitto_start() {
   fi
   LOG_FILE=/var/log/mosquitto/mosquitto.log
   say "mosquitto -d -c /etc/mosquitto/mosquitto.conf"
-  as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
+  logged as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
 }
 mosquitto_ready() { :; }
 
@@ -246,7 +257,7 @@ nats_start() {
   as_root mkdir -p /var/lib/nats-server
   LOG_FILE=/var/log/nats-server.log
   say "start-stop-daemon --start --background --exec /usr/sbin/nats-server -- -p $PORT -js"
-  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+  logged as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
     -a 127.0.0.1 -p "$PORT" -js -sd /var/lib/nats-server -l /var/log/nats-server.log
 }
 nats_ready() { :; }
@@ -304,6 +315,7 @@ ensure() {  # SERVICE: bring it up; sets URL
     if ! "${svc}_up"; then
       "${svc}_start" || say "the start command for $LABEL failed; waiting in case it runs anyway"
       if ! wait_until "$limit" "$LABEL" "${svc}_up"; then
+        show_log "$LOG"
         [ -n "$LOG_FILE" ] && show_log "$LOG_FILE"
         return 1
       fi
@@ -317,7 +329,7 @@ main() {
   local wanted=() svc
   for arg in "$@"; do
     case $arg in
-      -h|--help) usage; exit 0 ;;
+      -h|--help) usage >&2; exit 0 ;;
       all) wanted+=("${ALL_SERVICES[@]}") ;;
       postgres|postgresql) wanted+=(postgres) ;;
       redis) wanted+=(redis) ;;
@@ -335,7 +347,7 @@ main() {
     seen+="$svc "
     # A failure inside ensure must not end the script here (set -e is off in a condition),
     # so that every failing service gets named.
-    if ensure "$svc"; then
+    if ensure "$svc" >&2; then
       exports+=("$(printf 'export %s=%q' "$VAR" "$URL")")
     else
       failed+=("$LABEL ($svc)")
@@ -346,7 +358,7 @@ main() {
     say "FAILED: could not bring up: ${failed[*]}"
     exit 1
   fi
-  printf '%s\n' "${exports[@]}" >&3
+  printf '%s\n' "${exports[@]}"
   say "ready: ${wanted[*]}"
 }
 
