@@ -131,10 +131,11 @@ bench: $(STAMP) ## run the shared benchmarks (peers, and our targets once added)
 
 # --- generated docs ---------------------------------------------------------------------
 
-docs: $(STAMP) ## regenerate docs/schema/*.schema.json and docs/openapi.json
+docs: $(STAMP) ## regenerate docs/schema/*.schema.json, docs/openapi.json and docs/errors.md
 	mkdir -p docs/schema
 	$(BIN)/interloom schema --all --write docs/schema
 	$(BIN)/interloom openapi --write docs/openapi.json
+	$(BIN)/interloom errors --write docs/errors.md
 
 # --- housekeeping -----------------------------------------------------------------------
 
