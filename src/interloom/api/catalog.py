@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from interloom.api.dependencies import PrincipalDep, WorkspaceDep
 from interloom.api.errors import ERROR_RESPONSES
@@ -24,6 +24,8 @@ InterfaceRefPath = Annotated[
 
 class LifecycleChange(BaseModel):
     """A new lifecycle state for an interface."""
+
+    model_config = ConfigDict(extra="forbid")
 
     lifecycle: Lifecycle
 

@@ -59,9 +59,16 @@ async def _interloom_error(request: Request, error: Exception) -> JSONResponse:
     return _error(error.status, error.to_dict())
 
 
+def _detail(error: dict[str, Any]) -> dict[str, str]:
+    if error["type"] == "json_invalid":  # its "loc" holds a character offset, not a field
+        reason = (error.get("ctx") or {}).get("error", "decode error")
+        return {"pointer": "/", "message": f"the body is not valid JSON: {reason}"}
+    return {"pointer": _pointer(tuple(error["loc"])), "message": error["msg"]}
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    details = [{"pointer": _pointer(tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+    details = [_detail(e) for e in error.errors()]
     return _error(
         422,
         {
@@ -112,8 +119,10 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
+        (400, "Malformed request"),
         (404, "Not found"),
         (422, "Invalid request"),
         (500, "Unexpected error"),
+        (503, "Database unavailable"),
     )
 }

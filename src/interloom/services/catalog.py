@@ -229,6 +229,8 @@ async def set_interface_lifecycle(
     async with workspace.database.transaction() as session:
         previous = await get_interface_state(session, full_ref)
         before = previous.lifecycle if previous is not None else interface.lifecycle.value
+        if before == lifecycle.value:  # nothing changes, so nothing is recorded
+            return await get_interface(workspace, full_ref)
         await set_interface_state(session, full_ref, lifecycle.value, actor)
         await add_audit_entry(
             session,

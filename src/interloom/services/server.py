@@ -12,6 +12,7 @@ from pathlib import Path
 import structlog
 from watchfiles import awatch
 
+from interloom.core.project import SETTINGS_FILE
 from interloom.services.workspace import Workspace, open_workspace
 
 log = structlog.get_logger(__name__)
@@ -26,16 +27,25 @@ class ServerConfig:
     watch: bool = True
 
 
+_DEFINITION_FOLDERS = ("systems/", "flows/", "plan/", "contracts/")
+
+
 def _is_definition(path: str, root: Path) -> bool:
+    """Whether a changed path is one the project is read from (not its database, say)."""
     relative = Path(os.path.relpath(Path(path).resolve(), root.resolve())).as_posix()
-    return not relative.startswith((".interloom/", "../", ".git/"))
+    return relative == SETTINGS_FILE or relative.startswith(_DEFINITION_FOLDERS)
 
 
 async def _watch(workspace: Workspace, stop: asyncio.Event) -> None:
     """Reload the project whenever one of its definition files changes."""
     async for changes in awatch(workspace.root, stop_event=stop, debounce=300, recursive=True):
-        if any(_is_definition(path, workspace.root) for _, path in changes):
-            workspace.reload()
+        if not any(_is_definition(path, workspace.root) for _, path in changes):
+            continue
+        try:
+            # Reading the files is blocking work: keep the event loop serving meanwhile.
+            await asyncio.to_thread(workspace.reload)
+        except Exception:  # a reload must never stop the watching
+            log.exception("project.reload.failed", project=str(workspace.root))
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,87 @@
+"""The database schema: every table Interloom keeps records in, as SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored as UTC and read back as UTC on every backend."""
+
+    # SQLite keeps no offset: its driver writes the wall-clock digits and reads them back naive,
+    # so everything is converted to UTC on the way in and labelled UTC on the way out.
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC; refuse a naive one, whose instant is unknown."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} has no timezone; pass an aware one"
+            )
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored instant as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "occurred_at",
+        UTCDateTime(),
+        nullable=False,
+        default=_now,
+        server_default=sa.func.current_timestamp(),
+    ),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("entity", sa.String, nullable=False),
+    sa.Column("before", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("after", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("request_id", sa.String, nullable=True),
+    sa.Index("ix_audit_log_entity_occurred_at", "entity", "occurred_at"),
+    # AUTOINCREMENT keeps SQLite from reusing the id of a deleted newest row.
+    sqlite_autoincrement=True,
+)
+
+interface_states = sa.Table(
+    "interface_states",
+    metadata,
+    sa.Column("interface_ref", sa.String, primary_key=True),
+    sa.Column("lifecycle", sa.String, nullable=False),
+    sa.Column(
+        "updated_at",
+        UTCDateTime(),
+        nullable=False,
+        default=_now,
+        server_default=sa.func.current_timestamp(),
+    ),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
