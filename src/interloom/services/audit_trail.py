@@ -14,7 +14,7 @@ from interloom.storage.audit import count_audit_entries, list_audit_entries
 class AuditEntryView(BaseModel):
     """One change made through the services."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     occurred_at: dt.datetime
@@ -49,17 +49,5 @@ async def list_audit(
             session, entity=entity, actor=actor, limit=limit, offset=offset
         )
         total = await count_audit_entries(session, entity=entity, actor=actor)
-    items = [
-        AuditEntryView(
-            id=e.id,
-            occurred_at=e.occurred_at,
-            actor=e.actor,
-            action=e.action,
-            entity=e.entity,
-            before=e.before,
-            after=e.after,
-            request_id=e.request_id,
-        )
-        for e in entries
-    ]
+    items = [AuditEntryView.model_validate(entry) for entry in entries]
     return AuditPage(items=items, total=total, limit=limit, offset=offset)
