@@ -30,16 +30,7 @@ PY_PATHS := $(wildcard src tests)
 PYTEST_ARGS ?=
 DEMO_ARGS   ?=
 
-# Benchmarks: the shared bench kit, run in place when it is writable, else from a writable
-# copy in .interloom/bench (shared/ may be laid without write bits, or read-only).
-BENCH_SRC  ?= ../shared/bench
-BENCH_COPY := .interloom/bench
-BENCH_JSON ?= docs/bench.json
-# Our own endpoints to measure, as bench.sh --target KIND[:NAME]=URL arguments. None yet:
-# later issues add them (and start the server they point at before the run), e.g.
-#   BENCH_TARGETS := --target w1:interloom=http://127.0.0.1:8080/orders
-BENCH_TARGETS ?=
-BENCH_ARGS    ?=
+BENCH_ARGS ?=
 
 .PHONY: help setup lint test demo bench docs clean
 
@@ -113,21 +104,8 @@ test: $(STAMP) ## start the services (scripts/services.sh postgres), lint, pytes
 demo: $(STAMP) ## serve examples/retail (interloom demo) and print its URL
 	$(BIN)/interloom demo $(DEMO_ARGS)
 
-bench: $(STAMP) ## run the shared benchmarks (peers, and our targets once added) into docs/bench.json
-	@src="$(BENCH_SRC)"; \
-	[ -d "$$src" ] || { echo "make bench: $$src not found" >&2; exit 1; }; \
-	probe="$$src/.make-bench-write-test.$$$$"; \
-	if (: >"$$probe") 2>/dev/null; then \
-	  rm -f "$$probe"; dir="$$src"; \
-	else \
-	  dir="$(BENCH_COPY)"; \
-	  echo "make bench: $$src is not writable; running from a copy in $$dir"; \
-	  mkdir -p "$$dir"; chmod -R u+w "$$dir"; \
-	  cp -R "$$src/." "$$dir/"; chmod -R u+w "$$dir"; \
-	fi; \
-	bash "$$dir/setup-peers.sh"; \
-	mkdir -p "$(dir $(BENCH_JSON))"; \
-	bash "$$dir/bench.sh" --json "$(abspath $(BENCH_JSON))" $(BENCH_TARGETS) $(BENCH_ARGS)
+bench: $(STAMP) ## Interloom beside Node-RED/Prism/WireMock in one run, then our micro-benchmarks
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 # --- generated docs ---------------------------------------------------------------------
 

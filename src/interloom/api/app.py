@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from interloom import __version__
-from interloom.api import audit, catalog, health, project
+from interloom.api import audit, catalog, flows, health, project
 from interloom.api.errors import install_error_handlers
 from interloom.services.principal import Authenticator, OpenAccess
 from interloom.services.server import ServerConfig, serving
@@ -28,6 +28,7 @@ def create_app(config: ServerConfig, *, authenticator: Authenticator | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with serving(config) as workspace:
             app.state.workspace = workspace
+            app.state.data_plane = workspace.flows.data_plane
             yield
 
     app = FastAPI(
@@ -38,7 +39,7 @@ def create_app(config: ServerConfig, *, authenticator: Authenticator | None = No
     )
     app.state.authenticator = authenticator or OpenAccess()
     install_error_handlers(app)
-    for module in (health, project, catalog, audit):
+    for module in (health, project, catalog, flows, audit):
         app.include_router(module.router)
     return app
 
@@ -47,3 +48,27 @@ def openapi_document() -> dict[str, Any]:
     """The API's OpenAPI document, built without opening a project."""
     app = create_app(ServerConfig(root=Path(".")))  # the lifespan, which opens it, never runs
     return app.openapi()
+
+
+MANAGEMENT_PREFIXES = ("/api/", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
+
+
+class ServerApp:
+    """One server for both planes: management paths go to the API, the rest to the flows."""
+
+    def __init__(self, management: FastAPI) -> None:
+        self.management = management
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Dispatch on the path, without any framework in the data plane's way."""
+        if scope["type"] == "http" and not scope["path"].startswith(MANAGEMENT_PREFIXES):
+            await self.management.state.data_plane(scope, receive, send)
+        else:
+            await self.management(scope, receive, send)
+
+
+def create_server_app(
+    config: ServerConfig, *, authenticator: Authenticator | None = None
+) -> ServerApp:
+    """The app ``interloom serve`` runs: management API and data plane."""
+    return ServerApp(create_app(config, authenticator=authenticator))

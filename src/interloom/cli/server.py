@@ -14,7 +14,7 @@ import typer
 import uvicorn
 from rich.markup import escape
 
-from interloom.api.app import create_app
+from interloom.api.app import create_server_app
 from interloom.cli.output import console, err_console
 from interloom.core.errors import ConfigError
 from interloom.services.demo import example_project_dir, run_self_check
@@ -42,7 +42,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _uvicorn_server(config: ServerConfig, host: str, port: int) -> uvicorn.Server:
-    app_ = create_app(config)
+    app_ = create_server_app(config)
     return uvicorn.Server(
         uvicorn.Config(app_, host=host, port=port, log_config=None, lifespan="on", access_log=False)
     )

@@ -52,6 +52,7 @@ async def _watch(workspace: Workspace, stop: asyncio.Event) -> None:
 async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
     """The open workspace for the lifetime of a server, reloaded when files change."""
     workspace = await open_workspace(config.root, database_url_override=config.database_url)
+    workspace.flows.load(workspace.project, workspace.root)
     stop = asyncio.Event()
     watcher = asyncio.create_task(_watch(workspace, stop)) if config.watch else None
     try:

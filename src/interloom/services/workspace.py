@@ -12,6 +12,7 @@ import structlog
 
 from interloom.core.problems import Problem
 from interloom.core.project import Project, expand_variables
+from interloom.services.flow_runtime import FlowRuntime
 from interloom.services.project import ProjectLoad, load_project, open_project
 from interloom.storage.database import Database
 
@@ -28,6 +29,7 @@ class Workspace:
     load: ProjectLoad
     database: Database
     rejected: list[Problem] = field(default_factory=list)
+    flows: FlowRuntime = field(default_factory=FlowRuntime)
 
     @property
     def project(self) -> Project:
@@ -48,11 +50,13 @@ class Workspace:
             return False
         self.load = candidate
         self.rejected = []
+        self.flows.load(candidate.project, self.root)
         log.info("project.reloaded", project=str(self.root), systems=len(candidate.project.systems))
         return True
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the flows and release the database connections."""
+        await self.flows.close()
         await self.database.dispose()
 
 

@@ -1,0 +1,1 @@
+"""The flow engine: compiled pipelines, the data plane, delivery to sinks."""

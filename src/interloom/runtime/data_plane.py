@@ -1,0 +1,136 @@
+"""The data plane: a plain ASGI app that receives flow messages over HTTP.
+
+Kept free of framework routing and middleware: a request costs a dict lookup, the body read,
+one JSON parse, the compiled steps and the sink call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import orjson
+import structlog
+
+from interloom.connectors.http_sink import SinkError
+from interloom.core.errors import InterloomError
+from interloom.core.messages import Message
+from interloom.runtime.pipeline import CompiledFlow
+from interloom.runtime.processors import DROP, MessageRejectedError
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+log = structlog.get_logger(__name__)
+
+
+async def _answer(send: Send, status: int, payload: dict[str, Any]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": _JSON_HEADERS})
+    await send({"type": "http.response.body", "body": orjson.dumps(payload)})
+
+
+def _error(code: str, error: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": error, "code": code, "message": message, **extra}
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+class DataPlane:
+    """Routes ``(method, path)`` to a compiled flow and runs it for each request."""
+
+    def __init__(self, flows: Iterable[CompiledFlow] = ()) -> None:
+        self.routes: dict[tuple[str, str], CompiledFlow] = {}
+        self.replace(flows)
+
+    def replace(self, flows: Iterable[CompiledFlow]) -> None:
+        """Serve these flows from now on (a reload swaps the whole table at once)."""
+        self.routes = {(f.source.method, f.source.path): f for f in flows}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        flow = self.routes.get((scope["method"], scope["path"]))
+        if flow is None:
+            await _answer(send, 404, _error("E-NOTFOUND-002", "not_found", "no flow listens here"))
+            return
+        if not _is_json(scope):
+            await _answer(
+                send,
+                415,
+                _error(
+                    "E-MSG-003", "unsupported_media_type", "send Content-Type: application/json"
+                ),
+            )
+            return
+        body = await self._read(receive, flow.source.max_body_bytes)
+        if body is None:
+            limit = flow.source.max_body_bytes
+            await _answer(
+                send, 413, _error("E-MSG-004", "too_large", f"the body exceeds {limit} bytes")
+            )
+            return
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            await _answer(
+                send,
+                400,
+                _error("E-MSG-002", "invalid_json", f"the body is not valid JSON: {error}"),
+            )
+            return
+        await self._run(flow, Message(flow.id, data), send)
+
+    @staticmethod
+    async def _read(receive: Receive, limit: int) -> bytes | None:
+        chunks = []
+        size = 0
+        while True:
+            event = await receive()
+            chunk = event.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not event.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _run(self, flow: CompiledFlow, message: Message, send: Send) -> None:
+        counters = flow.counters
+        counters.received += 1
+        try:
+            out = flow.process(message.body)
+        except MessageRejectedError as error:
+            counters.rejected += 1
+            await _answer(
+                send,
+                422,
+                _error(error.code, "invalid_message", error.message, details=error.details),
+            )
+            return
+        except InterloomError as error:  # a step could not handle this message's content
+            counters.rejected += 1
+            await _answer(send, 422, _error(error.code, "unprocessable", error.message))
+            return
+        if out is DROP:
+            counters.filtered += 1
+            await _answer(send, 202, {"id": message.id, "status": "filtered"})
+            return
+        try:
+            for sink in flow.sinks:
+                await sink.write(message, out)
+        except SinkError as error:
+            counters.failed += 1
+            log.warning(
+                "flow.sink.failed", flow=flow.id, message_id=message.id, error=error.message
+            )
+            await _answer(send, 502, _error(error.code, "downstream_failed", error.message))
+            return
+        counters.delivered += 1
+        await _answer(send, 202, {"id": message.id, "status": "accepted"})
