@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Every module that defines errors, so the catalogue never depends on what was imported first.
 import interloom.connectors.http_sink
+import interloom.core.contracts.errors
 import interloom.core.delivery.network
 import interloom.core.flows.expressions
 import interloom.runtime.processors  # noqa: F401
