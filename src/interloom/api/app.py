@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from interloom import __version__
 from interloom.api import audit, catalog, flows, health, project
 from interloom.api.errors import install_error_handlers
+from interloom.observability.logging import LogFormat, configure_logging
 from interloom.services.principal import Authenticator, OpenAccess
 from interloom.services.server import ServerConfig, serving
 
@@ -72,3 +75,22 @@ def create_server_app(
 ) -> ServerApp:
     """The app ``interloom serve`` runs: management API and data plane."""
     return ServerApp(create_app(config, authenticator=authenticator))
+
+
+SERVE_CONFIG_ENV_VAR = "INTERLOOM_SERVE_CONFIG"
+
+
+def app_from_environment() -> ServerApp:
+    """The server app of a worker process, configured by ``$INTERLOOM_SERVE_CONFIG`` (JSON).
+
+    ``interloom serve`` runs granian with this factory: each worker process builds its own
+    app from the same settings.
+    """
+    settings = json.loads(os.environ[SERVE_CONFIG_ENV_VAR])
+    configure_logging(LogFormat(settings["log_format"]), settings["log_level"])
+    config = ServerConfig(
+        root=Path(settings["root"]),
+        database_url=settings.get("database_url"),
+        watch=bool(settings.get("watch", True)),
+    )
+    return create_server_app(config)

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["flows"], responses=ERROR_RESPONSES)
 @router.get("/flows", response_model=list[FlowStatus], summary="List flows")
 async def list_flows(workspace: WorkspaceDep) -> list[FlowStatus]:
     """Every flow, whether it runs, and its counters."""
-    return workspace.flows.statuses()
+    return await workspace.flows.statuses()
 
 
 @router.get("/flows/{flow_id}", response_model=FlowStatus, summary="Get a flow")
@@ -24,4 +24,4 @@ async def get_flow(
     workspace: WorkspaceDep, flow_id: Annotated[str, Path(max_length=200)]
 ) -> FlowStatus:
     """One flow's state and counters."""
-    return workspace.flows.status(flow_id)
+    return await workspace.flows.status(flow_id)

@@ -20,6 +20,8 @@ class CliState:
 
     project: Path | None = None
     database_url: str | None = None
+    log_format: str = "console"
+    log_level: str = "warning"
 
     @property
     def root(self) -> Path:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from interloom import __version__
-from interloom.cli import catalog, project, server
+from interloom.cli import catalog, contracts, project, server
 from interloom.cli.context import CliState
 from interloom.cli.output import OutputFormat, fail
 from interloom.core.errors import InterloomError
@@ -57,13 +57,19 @@ def main(
 ) -> None:
     """Interloom."""
     configure_logging(log_format, log_level)
-    ctx.obj = CliState(project=project_dir, database_url=database_url)
+    ctx.obj = CliState(
+        project=project_dir,
+        database_url=database_url,
+        log_format=log_format.value,
+        log_level=log_level,
+    )
 
 
 app.add_typer(project.app)
 app.add_typer(server.app)
 app.add_typer(catalog.systems_app, name="systems")
 app.add_typer(catalog.interfaces_app, name="interfaces")
+app.add_typer(contracts.contracts_app, name="contracts")
 
 
 def _output_of(argv: list[str]) -> OutputFormat:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
+import os
 import shutil
 import socket
 import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
+from granian import Granian
+from granian.constants import Interfaces, Loops
 from rich.markup import escape
 
-from interloom.api.app import create_server_app
+from interloom.api.app import SERVE_CONFIG_ENV_VAR, create_server_app
+from interloom.cli.context import CliState
 from interloom.cli.output import console, err_console
 from interloom.core.errors import ConfigError
 from interloom.services.demo import example_project_dir, run_self_check
@@ -25,6 +33,18 @@ app = typer.Typer()
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)]
+
+
+T = TypeVar("T")
+
+
+def _run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run the server on uvloop where it is installed: the event loop is the hot path."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -63,34 +83,80 @@ async def _start(server: uvicorn.Server) -> asyncio.Task[None]:
     return task
 
 
-async def _serve(config: ServerConfig, host: str, port: int, *, label: str) -> None:
-    server = _uvicorn_server(config, host, port)
-    task = await _start(server)
-    if server.started:
-        url = _bound_url(server, host)
-        console.print(
-            f"[bold green]Interloom[/] is serving {escape(label)} at [bold]{url}[/]\n"
-            f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop",
-            highlight=False,
-        )
-    await task
-    if not server.started:
-        raise typer.Exit(1)
-
-
 @app.command()
 def serve(
     ctx: typer.Context,
     host: Host = "127.0.0.1",
     port: Port = 8000,
     watch: Annotated[bool, typer.Option(help="Reload definitions when files change.")] = True,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes sharing the port.", min=1, max=64)
+    ] = 1,
 ) -> None:
-    """Serve the project: management API now; flows, mocks and dashboard as they land."""
+    """Serve the project: management API and the flows' data plane."""
     root = ctx.obj.root
     open_project(root)  # fail fast, with every error, before binding a port
     _check_port_free(host, port)
     config = ServerConfig(root=root, database_url=ctx.obj.database_url, watch=watch)
-    asyncio.run(_serve(config, host, port, label=str(root)))
+    _serve_with_granian(ctx.obj, config, host, port, workers, label=str(root))
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _announce_when_up(url: str, label: str) -> None:
+    """Print the URL once the server answers, so that whoever reads it can use it at once."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - our own URL
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        return
+    console.print(
+        f"[bold green]Interloom[/] is serving {escape(label)} at [bold]{url}[/]\n"
+        f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop",
+        highlight=False,
+    )
+    console.file.flush()  # a pipe is block-buffered: whoever waits for the URL gets it now
+
+
+def _serve_with_granian(
+    state: CliState, config: ServerConfig, host: str, port: int, workers: int, *, label: str
+) -> None:
+    """Serve with granian: HTTP handled in Rust, the app on uvloop, one or more processes."""
+    os.environ[SERVE_CONFIG_ENV_VAR] = json.dumps(
+        {
+            "root": str(config.root),
+            "database_url": config.database_url,
+            "watch": config.watch,
+            "log_format": state.log_format,
+            "log_level": state.log_level,
+        }
+    )
+    if port == 0:  # granian does not report the port it got: choose a free one here
+        port = _free_port(host)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    threading.Thread(target=_announce_when_up, args=(url, label), daemon=True).start()
+    Granian(
+        target="interloom.api.app:app_from_environment",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        websockets=False,
+        backlog=1024,
+        log_enabled=state.log_level == "debug",
+    ).serve()
 
 
 async def _self_check(config: ServerConfig, host: str) -> bool:
@@ -111,6 +177,7 @@ async def _self_check(config: ServerConfig, host: str) -> bool:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     host: Host = "127.0.0.1",
     port: Port = 8000,
     once: Annotated[
@@ -125,14 +192,13 @@ def demo(
     config = ServerConfig(root=root, database_url=database_url, watch=not once)
     try:
         if once:
-            ok = asyncio.run(_self_check(config, host))
+            ok = _run_loop(_self_check(config, host))
             if not ok:
                 err_console.print("[bold red]demo self-check failed[/]")
                 raise typer.Exit(1)
             console.print("[bold green]demo self-check passed[/]")
             return
         _check_port_free(host, port)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(config, host, port, label=f"the {root.name} example"))
+        _serve_with_granian(ctx.obj, config, host, port, 1, label=f"the {root.name} example")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+_PROCESS_PREFIX = f"{uuid.uuid4().hex[:12]}-"
+_counter = itertools.count(1)
+
+
+def _new_process() -> None:
+    global _PROCESS_PREFIX, _counter
+    _PROCESS_PREFIX = f"{uuid.uuid4().hex[:12]}-"
+    _counter = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_process)
+
 
 def new_message_id() -> str:
-    """A fresh, sortable message id (UUID 7 where available, else UUID 4)."""
-    maker = getattr(uuid, "uuid7", None)
-    return str(maker() if maker is not None else uuid.uuid4())
+    """A message id unique across processes: a random per-process prefix and a counter.
+
+    Cheaper than a UUID per message, which showed in the relay's profile.
+    """
+    return f"{_PROCESS_PREFIX}{next(_counter):010d}"
 
 
 @dataclass(slots=True)

@@ -13,10 +13,12 @@ import orjson
 import structlog
 
 from interloom.connectors.http_sink import SinkError
+from interloom.connectors.http_source import ReplyMode
 from interloom.core.errors import InterloomError
 from interloom.core.messages import Message
 from interloom.runtime.pipeline import CompiledFlow
 from interloom.runtime.processors import DROP, MessageRejectedError
+from interloom.storage.message_store import MessageStore
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -47,8 +49,16 @@ def _is_json(scope: Scope) -> bool:
 class DataPlane:
     """Routes ``(method, path)`` to a compiled flow and runs it for each request."""
 
-    def __init__(self, flows: Iterable[CompiledFlow] = ()) -> None:
+    def __init__(
+        self,
+        flows: Iterable[CompiledFlow] = (),
+        *,
+        store: MessageStore | None = None,
+        on_persisted: Callable[[], None] | None = None,
+    ) -> None:
         self.routes: dict[tuple[str, str], CompiledFlow] = {}
+        self.store = store
+        self.on_persisted = on_persisted or (lambda: None)
         self.replace(flows)
 
     def replace(self, flows: Iterable[CompiledFlow]) -> None:
@@ -105,7 +115,7 @@ class DataPlane:
         counters = flow.counters
         counters.received += 1
         try:
-            out = flow.process(message.body)
+            out = flow.admit(message.body)
         except MessageRejectedError as error:
             counters.rejected += 1
             await _answer(
@@ -122,6 +132,9 @@ class DataPlane:
             counters.filtered += 1
             await _answer(send, 202, {"id": message.id, "status": "filtered"})
             return
+        if flow.source.reply is ReplyMode.DURABLE:
+            await self._persist(flow, message, out, send)
+            return
         try:
             for sink in flow.sinks:
                 await sink.write(message, out)
@@ -133,4 +146,20 @@ class DataPlane:
             await _answer(send, 502, _error(error.code, "downstream_failed", error.message))
             return
         counters.delivered += 1
+        await _answer(send, 202, {"id": message.id, "status": "accepted"})
+
+    async def _persist(self, flow: CompiledFlow, message: Message, body: Any, send: Send) -> None:
+        """Durable reply: 202 once the message is in the store; a worker delivers it."""
+        if self.store is None:
+            flow.counters.failed += 1
+            await _answer(send, 503, _error("E-STORAGE-001", "unavailable", "no message store"))
+            return
+        try:
+            await self.store.put(flow.id, message.id, orjson.dumps(body))
+        except InterloomError as error:
+            flow.counters.failed += 1
+            log.error("flow.persist.failed", flow=flow.id, error=str(error))
+            await _answer(send, 503, _error(error.code, "unavailable", error.message))
+            return
+        self.on_persisted()
         await _answer(send, 202, {"id": message.id, "status": "accepted"})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from interloom.connectors.http_sink import HttpSink, HttpSinkConfig
 from interloom.connectors.http_source import HttpSourceConfig, ReplyMode
-from interloom.core.flows.definition import Flow
+from interloom.core.flows.definition import ErrorPolicy, Flow
 from interloom.core.project import expand_variables
 from interloom.runtime.processors import (
     DROP,
@@ -38,6 +38,14 @@ class FlowCounters:
         return self.received - done
 
 
+class CompiledStep(NamedTuple):
+    """One step, compiled: its id, its processor kind and the callable that runs it."""
+
+    id: str
+    kind: str
+    process: Process
+
+
 @dataclass(slots=True)
 class CompiledFlow:
     """Everything needed to run one flow, built once when the project is loaded."""
@@ -45,14 +53,26 @@ class CompiledFlow:
     id: str
     version: int
     source: HttpSourceConfig
-    steps: Sequence[tuple[str, Process]]
+    steps: Sequence[CompiledStep]
     sinks: Sequence[HttpSink]
+    error_policy: ErrorPolicy = field(default_factory=ErrorPolicy)
     counters: FlowCounters = field(default_factory=FlowCounters)
+    admission_steps: Sequence[CompiledStep] = ()
+    delivery_steps: Sequence[CompiledStep] = ()
 
-    def process(self, body: Any) -> Any:
-        """Run the steps; :data:`DROP` when a filter ends the journey."""
-        for _, step in self.steps:
-            body = step(body)
+    def __post_init__(self) -> None:
+        # A durable source runs the leading validations before it persists (bad input is
+        # answered 4xx at once); the rest runs in the delivery worker. A sync source runs all.
+        split = len(self.steps)
+        if self.source.reply is ReplyMode.DURABLE:
+            split = next((i for i, s in enumerate(self.steps) if s.kind != "validate"), split)
+        self.admission_steps = self.steps[:split]
+        self.delivery_steps = self.steps[split:]
+
+    def admit(self, body: Any) -> Any:
+        """Run the steps the source runs before answering; :data:`DROP` when filtered."""
+        for step in self.admission_steps:
+            body = step.process(body)
             if body is DROP:
                 return DROP
         return body
@@ -66,12 +86,10 @@ def compile_flow(flow: Flow, root: Path, environ: dict[str, str]) -> CompiledFlo
             hint="available source connectors: http",
         )
     source = parse_config(HttpSourceConfig, flow.source.config, f"flow '{flow.id}' source")
-    if source.reply is ReplyMode.DURABLE:
-        raise StepConfigError(
-            f"flow '{flow.id}': reply mode 'durable' needs the durable message store",
-            hint="use reply: sync until the durable store is available",
-        )
-    steps = [(step.id, build_processor(step.kind, step.config, root)) for step in flow.steps]
+    steps = [
+        CompiledStep(step.id, step.kind, build_processor(step.kind, step.config, root))
+        for step in flow.steps
+    ]
     sinks = []
     for index, sink in enumerate(flow.sinks):
         if sink.connector != "http":
@@ -85,4 +103,4 @@ def compile_flow(flow: Flow, root: Path, environ: dict[str, str]) -> CompiledFlo
         }
         config = parse_config(HttpSinkConfig, expanded, f"flow '{flow.id}' sinks[{index}]")
         sinks.append(HttpSink(config))
-    return CompiledFlow(flow.id, flow.version, source, steps, sinks)
+    return CompiledFlow(flow.id, flow.version, source, steps, sinks, flow.error_policy)

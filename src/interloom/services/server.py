@@ -13,7 +13,8 @@ import structlog
 from watchfiles import awatch
 
 from interloom.core.project import SETTINGS_FILE
-from interloom.services.workspace import Workspace, open_workspace
+from interloom.services.workspace import Workspace, database_url, open_workspace
+from interloom.storage.message_store import open_message_store
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,10 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
     """The open workspace for the lifetime of a server, reloaded when files change."""
     workspace = await open_workspace(config.root, database_url_override=config.database_url)
     workspace.flows.load(workspace.project, workspace.root)
+    store = await open_message_store(
+        database_url(workspace.load, config.database_url), base_dir=workspace.root, migrate=False
+    )
+    await workspace.flows.start_delivery(store)
     stop = asyncio.Event()
     watcher = asyncio.create_task(_watch(workspace, stop)) if config.watch else None
     try:

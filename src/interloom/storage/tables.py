@@ -85,3 +85,88 @@ interface_states = sa.Table(
     ),
     sa.Column("updated_by", sa.String, nullable=False),
 )
+
+# --- the durable message store (storage/message_store.py) --------------------------------
+# One row per message for its whole life: ready (leasable), waiting (behind an older message
+# of its ordering key) or dead; delivered messages are deleted. A lease is a narrow row of its
+# own, so taking one never rewrites the message and its body. Times are seconds since the epoch.
+
+MESSAGE_STATES = ("ready", "waiting", "dead")
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    # The arrival order: SQLite's rowid (INTEGER PRIMARY KEY), a sequence on PostgreSQL.
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("id", sa.String, nullable=False),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("key", sa.String, nullable=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    # When the message may be leased (a retry's delay ends); for a dead letter, when it died.
+    sa.Column("available_at", sa.Double, nullable=False),
+    # The latest failure; for a dead letter, the one that sent it there.
+    sa.Column("error", sa.String, nullable=True),
+    sa.Column("step", sa.String, nullable=True),
+    sa.Column("history", sa.JSON, nullable=True),
+    sa.UniqueConstraint("id"),
+    sa.CheckConstraint("state IN ('ready', 'waiting', 'dead')", name="state"),
+    sa.Index(
+        "ix_messages_ready",
+        "flow",
+        "available_at",
+        "seq",
+        sqlite_where=sa.text("state = 'ready'"),
+        postgresql_where=sa.text("state = 'ready'"),
+    ),
+    sa.Index(
+        "ix_messages_key_order",
+        "flow",
+        "key",
+        "state",
+        "seq",
+        sqlite_where=sa.text("key IS NOT NULL"),
+        postgresql_where=sa.text("key IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_messages_dead",
+        "flow",
+        "seq",
+        sqlite_where=sa.text("state = 'dead'"),
+        postgresql_where=sa.text("state = 'dead'"),
+    ),
+)
+
+# A ready message with a lease row whose expires_at is still ahead is leased; once it has
+# passed, the message may be leased again and the try that lease was for counts as failed.
+message_leases = sa.Table(
+    "message_leases",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("owner", sa.String, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+)
+
+# A flow's counts are the sums over its shards: each PostgreSQL connection adds to a shard
+# of its own, so that concurrent transactions do not queue on one row (SQLite uses shard 0).
+flow_counters = sa.Table(
+    "flow_counters",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("received", sa.BigInteger, nullable=False),
+    sa.Column("delivered", sa.BigInteger, nullable=False),
+    sa.Column("dead_lettered", sa.BigInteger, nullable=False),
+)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from interloom.services.flow_runtime import FlowRuntime, FlowState
+from interloom.services.flow_runtime import FlowRuntime, FlowState, FlowStatus
 from interloom.services.project import open_project
 
 from .conftest import RecordingSink
@@ -39,6 +39,10 @@ async def _post(runtime: FlowRuntime, path: str, content: bytes, **headers: str)
         )
     await runtime.close()
     return response
+
+
+async def _w1(runtime: FlowRuntime) -> FlowStatus:
+    return next(s for s in await runtime.statuses() if s.id == "w1")
 
 
 @pytest.mark.parametrize(
@@ -121,7 +125,7 @@ async def test_a_failing_sink_is_answered_502_and_counted(
 
     assert response.status_code == 502
     assert response.json()["error"] == "downstream_failed"
-    [status] = runtime.statuses()
+    status = await _w1(runtime)
     assert (status.received, status.failed, status.delivered, status.in_flight) == (1, 1, 0, 0)
 
 
@@ -145,13 +149,13 @@ async def test_counters_balance_after_a_mix_of_requests(
             )
     await runtime.close()
 
-    [status] = runtime.statuses()
+    status = await _w1(runtime)
     assert (status.received, status.delivered, status.rejected) == (3, 2, 1)
     assert status.received == status.delivered + status.rejected + status.failed + status.in_flight
     assert len(sink.bodies()) == 2
 
 
-def test_a_flow_naming_a_connector_this_installation_lacks_is_unavailable_not_fatal(
+async def test_a_flow_naming_a_connector_this_installation_lacks_is_unavailable_not_fatal(
     bench_project: Path,
 ) -> None:
     flow = bench_project / "flows" / "w1.yaml"
@@ -164,7 +168,8 @@ def test_a_flow_naming_a_connector_this_installation_lacks_is_unavailable_not_fa
 
     runtime.load(open_project(bench_project).project, bench_project)
 
-    [status] = runtime.statuses()
+    status = await _w1(runtime)
     assert status.state is FlowState.UNAVAILABLE
     assert "source connector 'amqp' is not available" in (status.reason or "")
-    assert runtime.data_plane.routes == {}
+    assert ("POST", "/orders") not in runtime.data_plane.routes
+    assert ("POST", "/orders/durable") in runtime.data_plane.routes

@@ -19,7 +19,14 @@ from interloom.storage.audit import add_audit_entry, list_audit_entries
 from interloom.storage.database import Database, head_revision
 from interloom.storage.tables import metadata
 
-TABLES = {"alembic_version", "audit_log", "interface_states"}
+TABLES = {
+    "alembic_version",
+    "audit_log",
+    "interface_states",
+    "messages",
+    "message_leases",
+    "flow_counters",
+}
 
 # Two interpreters that migrate the same database at the same instant.
 MIGRATE_AT = """

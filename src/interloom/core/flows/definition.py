@@ -36,10 +36,20 @@ class Step(Definition):
 
 
 class ErrorPolicy(Definition):
-    """What happens when a message fails."""
+    """What happens when a delivery fails: retries with exponential backoff, then dead letter."""
 
-    max_attempts: int = Field(default=5, ge=1, le=100)
-    dead_letter: bool = True
+    max_attempts: int = Field(default=5, ge=1, le=100, description="Tries, the first included.")
+    dead_letter: bool = Field(
+        default=True,
+        description="After the last try, park the message in the dead-letter queue; "
+        "false: keep retrying at the longest delay (bad data is dead-lettered either way).",
+    )
+    backoff_initial_seconds: float = Field(default=1.0, gt=0, le=3600)
+    backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    backoff_multiplier: float = Field(default=2.0, ge=1, le=10)
+    jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each delay varies by up to this fraction."
+    )
 
 
 class Flow(Definition):

@@ -1,0 +1,143 @@
+"""Delivery workers: lease persisted messages, run the flow's steps, deliver, ack or retry.
+
+A message leaves the store only when every sink took it (``complete``), when its tries are used
+up (``dead_letter``), or when a step rejects its content (``dead_letter`` at once: retrying bad
+data changes nothing). A worker killed mid-delivery leaves its leases to expire; the message is
+then leased again and redelivered with the same idempotency key, so a sink that honours the key
+applies the effect once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Mapping
+
+import orjson
+import structlog
+
+from interloom.connectors.http_sink import SinkError
+from interloom.core.errors import InterloomError
+from interloom.core.flows.retry import gives_up, retry_delay
+from interloom.core.messages import Message
+from interloom.runtime.pipeline import CompiledFlow
+from interloom.runtime.processors import DROP
+from interloom.storage.message_store import MessageStore, StoredMessage
+
+log = structlog.get_logger(__name__)
+
+# A message of a flow that is not running waits this long before it is offered again.
+_FLOW_NOT_RUNNING_DELAY = 30.0
+
+
+class DeliveryWorker:
+    """One worker: a lease loop feeding up to ``concurrency`` deliveries at a time."""
+
+    def __init__(
+        self,
+        store: MessageStore,
+        flows: Mapping[str, CompiledFlow],
+        *,
+        worker_id: str | None = None,
+        concurrency: int = 64,
+        lease_seconds: float = 30.0,
+        idle_wait: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.flows = flows
+        self.worker_id = worker_id or f"worker-{os.getpid()}"
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self.idle_wait = idle_wait
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        """A message was persisted: lease now instead of waiting for the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the lease loop in the background."""
+        self._task = asyncio.create_task(self._run(), name=f"delivery:{self.worker_id}")
+
+    async def stop(self) -> None:
+        """Finish the deliveries under way, then stop leasing."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                batch = await self.store.lease(
+                    None, self.worker_id, self.concurrency, self.lease_seconds
+                )
+            except InterloomError as error:
+                log.error("delivery.lease.failed", error=str(error))
+                batch = []
+            if not batch:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_wait)
+                continue
+            await asyncio.gather(*(self.deliver(m) for m in batch))
+
+    async def deliver(self, stored: StoredMessage) -> None:
+        """Deliver one leased message and settle it in the store."""
+        flow = self.flows.get(stored.flow)
+        if flow is None:
+            await self.store.retry(
+                stored.id,
+                f"flow '{stored.flow}' is not running",
+                None,
+                _FLOW_NOT_RUNNING_DELAY,
+                worker=self.worker_id,
+            )
+            return
+        message = Message(stored.flow, None, id=stored.id, attempt=stored.attempts + 1)
+        step: str | None = None
+        try:
+            body = orjson.loads(stored.body)
+            for compiled in flow.delivery_steps:
+                step = compiled.id
+                body = compiled.process(body)
+                if body is DROP:
+                    flow.counters.filtered += 1
+                    await self.store.complete([stored.id], worker=self.worker_id)
+                    return
+            step = None
+            for index, sink in enumerate(flow.sinks):
+                step = f"sinks[{index}]"
+                await sink.write(message, body)
+        except SinkError as error:
+            await self._failed(flow, stored, error.message, step, retryable=error.retryable)
+            return
+        except (InterloomError, orjson.JSONDecodeError) as error:
+            await self._failed(flow, stored, str(error), step, retryable=False)
+            return
+        await self.store.complete([stored.id], worker=self.worker_id)
+
+    async def _failed(
+        self,
+        flow: CompiledFlow,
+        stored: StoredMessage,
+        error: str,
+        step: str | None,
+        *,
+        retryable: bool,
+    ) -> None:
+        failed_tries = stored.attempts + 1
+        policy = flow.error_policy
+        if retryable and not gives_up(policy, failed_tries):
+            delay = retry_delay(policy, failed_tries)
+            await self.store.retry(stored.id, error, step, delay, worker=self.worker_id)
+            log.info("delivery.retry", flow=flow.id, message_id=stored.id, step=step, delay=delay)
+            return
+        await self.store.dead_letter(stored.id, error, step, worker=self.worker_id)
+        log.warning(
+            "delivery.dead_letter", flow=flow.id, message_id=stored.id, step=step, error=error
+        )
