@@ -42,7 +42,8 @@ done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: server not ready" >&2; cat "$log" >&2; exit 1; }
 
 bash "$kit/bench.sh" --json "$root/$json" \
-  --target "w1:interloom=http://127.0.0.1:$port/orders" "$@"
+  --target "w1:interloom=http://127.0.0.1:$port/orders" \
+  --target "w1-durable:interloom-durable=http://127.0.0.1:$port/orders/durable" "$@"
 kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT
 
 # Our own micro-benchmarks: each prints one line and writes its JSON beside the peers' table.
