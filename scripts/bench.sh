@@ -28,6 +28,7 @@ else
 fi
 bash "$kit/setup-peers.sh"
 
+rm -rf examples/bench/.interloom  # a fresh message store for every run
 log="$root/.interloom/bench-server.log"
 mkdir -p "$(dirname "$log")" "$(dirname "$json")"
 "$bin/interloom" --project examples/bench --log-level warning serve --port "$port" --no-watch \

@@ -7,10 +7,10 @@ import json
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -108,23 +108,24 @@ def _free_port(host: str) -> int:
         return port
 
 
-def _announce_when_up(url: str, label: str) -> None:
-    """Print the URL once the server answers, so that whoever reads it can use it at once."""
+def _announce_when_up(host: str, port: int, banner: str) -> None:
+    """Print the banner once the server answers, so that whoever reads the URL can use it.
+
+    Runs in a thread while granian forks its workers: it must import nothing (a module lock
+    held across a fork deadlocks the child), hence a raw socket and a banner rendered before.
+    """
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - our own URL
-                break
+            with socket.create_connection((host, port), timeout=1) as connection:
+                connection.sendall(b"GET /healthz HTTP/1.0\r\nHost: interloom\r\n\r\n")
+                if b" 200 " in connection.recv(64).split(b"\r\n", 1)[0] + b" ":
+                    sys.stdout.write(banner)
+                    sys.stdout.flush()  # a pipe is block-buffered: the reader gets it now
+                    return
         except OSError:
-            time.sleep(0.05)
-    else:
-        return
-    console.print(
-        f"[bold green]Interloom[/] is serving {escape(label)} at [bold]{url}[/]\n"
-        f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop",
-        highlight=False,
-    )
-    console.file.flush()  # a pipe is block-buffered: whoever waits for the URL gets it now
+            pass
+        time.sleep(0.05)
 
 
 def _serve_with_granian(
@@ -144,7 +145,12 @@ def _serve_with_granian(
         port = _free_port(host)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
-    threading.Thread(target=_announce_when_up, args=(url, label), daemon=True).start()
+    banner = (
+        f"Interloom is serving {label} at {url}\n"
+        f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop\n"
+    )
+    host.encode("idna")  # the codec the thread's connect needs, imported before any fork
+    threading.Thread(target=_announce_when_up, args=(host, port, banner), daemon=True).start()
     Granian(
         target="interloom.api.app:app_from_environment",
         factory=True,
