@@ -34,24 +34,7 @@ from interloom.core.flows.expressions import compile_expression, compile_mapping
 RUN_SECONDS = 0.001
 WORKLOAD = Path(__file__).resolve().parents[1] / "tests" / "data" / "w1"
 W1_JSONATA = (WORKLOAD / "mapping.jsonata").read_text("utf-8")
-W1_FIELDS = {
-    "orderRef": "orderId",
-    "placedAt": "createdAt",
-    "source": '$exists(channel) ? channel : "unknown"',
-    "buyer.customerNo": "customer.id",
-    "buyer.fullName": "customer.name",
-    "buyer.email": "customer.email",
-    "shipTo.street": "shippingAddress.line2"
-    ' ? shippingAddress.line1 & ", " & shippingAddress.line2 : shippingAddress.line1',
-    "shipTo.city": "shippingAddress.city",
-    "shipTo.zip": "shippingAddress.postalCode",
-    "shipTo.countryCode": "$uppercase(shippingAddress.country)",
-    "items": '[lines.{"articleNo": sku, "quantity": qty, "unitPrice": price,'
-    ' "lineTotal": qty * $round(price * 100) / 100}]',
-    "itemCount": "$sum(lines.qty)",
-    "total": "$sum(lines.(qty * $round(price * 100))) / 100",
-    "currency": "currency",
-}
+W1_FIELDS = json.loads((WORKLOAD / "mapping.fields.json").read_text("utf-8"))
 
 
 def cents(price: float) -> int:
