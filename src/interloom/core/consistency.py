@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from interloom.core.delivery.plan import Milestone, Task
 from interloom.core.problems import Code, Problem, format_path, severity_of
 from interloom.core.project import Path_, Project, SourceMap
 from interloom.core.refs import Ref, RefKind
@@ -202,13 +203,19 @@ def _plans(project: Project, refs: _References) -> Iterator[Problem]:
     yield from _duplicates(tasks, "task")
     yield from _duplicates(milestones, "milestone")
     for loaded in project.plans:
+        milestone_ids = {m.id for m in loaded.model.milestones} | refs.known[RefKind.MILESTONE]
+        items: list[tuple[str, int, Task | Milestone]]
+        items = [("tasks", i, t) for i, t in enumerate(loaded.model.tasks)]
+        items += [("milestones", i, m) for i, m in enumerate(loaded.model.milestones)]
+        for section, index, item in items:
+            for position, dependency in enumerate(item.depends_on):
+                site = _Site(loaded.source, (section, index, "depends_on", position))
+                if dependency.task == item.id:
+                    kind = "task" if section == "tasks" else "milestone"
+                    yield site.problem(Code.SELF_REFERENCE, f"{kind} '{item.id}' depends on itself")
+                elif dependency.task not in milestone_ids:
+                    yield from refs.check_plain(dependency.task, RefKind.TASK, site)
         for index, task in enumerate(loaded.model.tasks):
-            for position, dependency in enumerate(task.depends_on):
-                site = _Site(loaded.source, ("tasks", index, "depends_on", position))
-                if dependency == task.id:
-                    yield site.problem(Code.SELF_REFERENCE, f"task '{task.id}' depends on itself")
-                else:
-                    yield from refs.check_plain(dependency, RefKind.TASK, site)
             if task.milestone is not None:
                 site = _Site(loaded.source, ("tasks", index, "milestone"))
                 yield from refs.check_plain(task.milestone, RefKind.MILESTONE, site)

@@ -35,6 +35,24 @@ class DatabaseSettings(Definition):
     )
 
 
+class RuntimeSettings(Definition):
+    """How ``interloom serve`` delivers persisted messages."""
+
+    lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A worker holds a message this long; if it dies, the message is offered "
+        "again after it. Keep it above the slowest sink's timeout.",
+    )
+    delivery_concurrency: int = Field(
+        default=64, ge=1, le=10_000, description="Messages one worker delivers at a time."
+    )
+    poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often an idle worker looks for messages."
+    )
+
+
 class ProjectSettings(Definition):
     """The content of ``interloom.yaml``."""
 
@@ -48,6 +66,7 @@ class ProjectSettings(Definition):
         default=None, description="Defaults to the first environment."
     )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
     @field_validator("environments", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from interloom.connectors.http_sink import SinkError
 from interloom.connectors.http_source import ReplyMode
 from interloom.core.errors import InterloomError
 from interloom.core.messages import Message
+from interloom.runtime.faults import CRASH
 from interloom.runtime.pipeline import CompiledFlow
 from interloom.runtime.processors import DROP, MessageRejectedError
 from interloom.storage.message_store import MessageStore
@@ -36,6 +37,21 @@ async def _answer(send: Send, status: int, payload: dict[str, Any]) -> None:
 
 def _error(code: str, error: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "code": code, "message": message, **extra}
+
+
+def _client_key(scope: Scope) -> str | None:
+    """The message id from the sender's ``Idempotency-Key`` header; "" when it is unusable.
+
+    A sender that retries with the same key gets the same message: a durable source stores it
+    once, and every sink receives the same idempotency key, however often the sender retried.
+    """
+    for name, value in scope["headers"]:
+        if name == b"idempotency-key":
+            raw: bytes = value
+            if not 0 < len(raw) <= 200 or not all(33 <= c <= 126 for c in raw):
+                return ""
+            return "c:" + raw.decode("ascii")
+    return None
 
 
 def _is_json(scope: Scope) -> bool:
@@ -95,7 +111,20 @@ class DataPlane:
                 _error("E-MSG-002", "invalid_json", f"the body is not valid JSON: {error}"),
             )
             return
-        await self._run(flow, Message(flow.id, data), send)
+        key = _client_key(scope)
+        if key == "":
+            await _answer(
+                send,
+                400,
+                _error(
+                    "E-MSG-005",
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                ),
+            )
+            return
+        message = Message(flow.id, data) if key is None else Message(flow.id, data, id=key)
+        await self._run(flow, message, send)
 
     @staticmethod
     async def _read(receive: Receive, limit: int) -> bytes | None:
@@ -154,12 +183,20 @@ class DataPlane:
             flow.counters.failed += 1
             await _answer(send, 503, _error("E-STORAGE-001", "unavailable", "no message store"))
             return
+        if CRASH.armed:
+            CRASH.reached("before-persist")
         try:
-            await self.store.put(flow.id, message.id, orjson.dumps(body))
+            stored = await self.store.put(flow.id, message.id, orjson.dumps(body))
         except InterloomError as error:
             flow.counters.failed += 1
             log.error("flow.persist.failed", flow=flow.id, error=str(error))
             await _answer(send, 503, _error(error.code, "unavailable", error.message))
+            return
+        if CRASH.armed:
+            CRASH.reached("after-persist")
+        if not stored:  # the sender retried a message already taken: same answer, no copy
+            flow.counters.received -= 1
+            await _answer(send, 202, {"id": message.id, "status": "duplicate"})
             return
         self.on_persisted()
         await _answer(send, 202, {"id": message.id, "status": "accepted"})

@@ -21,6 +21,7 @@ from interloom.connectors.http_sink import SinkError
 from interloom.core.errors import InterloomError
 from interloom.core.flows.retry import gives_up, retry_delay
 from interloom.core.messages import Message
+from interloom.runtime.faults import CRASH
 from interloom.runtime.pipeline import CompiledFlow
 from interloom.runtime.processors import DROP
 from interloom.storage.message_store import MessageStore, StoredMessage
@@ -100,9 +101,13 @@ class DeliveryWorker:
             return
         message = Message(stored.flow, None, id=stored.id, attempt=stored.attempts + 1)
         step: str | None = None
+        if CRASH.armed and stored.attempts:
+            CRASH.reached("during-retry")
         try:
             body = orjson.loads(stored.body)
-            for compiled in flow.delivery_steps:
+            for position, compiled in enumerate(flow.delivery_steps):
+                if position and CRASH.armed:
+                    CRASH.reached("mid-processing")
                 step = compiled.id
                 body = compiled.process(body)
                 if body is DROP:
@@ -113,6 +118,8 @@ class DeliveryWorker:
             for index, sink in enumerate(flow.sinks):
                 step = f"sinks[{index}]"
                 await sink.write(message, body)
+            if CRASH.armed:
+                CRASH.reached("after-effect")
         except SinkError as error:
             await self._failed(flow, stored, error.message, step, retryable=error.retryable)
             return

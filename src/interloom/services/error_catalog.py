@@ -40,6 +40,11 @@ def error_catalog_markdown() -> str:
     lines += [
         "| `E-NOTFOUND-002` | (routing) | 404 | No such route (a path the API does not have). |",
         "| `E-REQUEST-003` | (routing) | 405 | The route does not take this method. |",
+        "| `E-MSG-002` | (data plane) | 400 | A flow's source got a body that is not valid JSON. |",
+        "| `E-MSG-003` | (data plane) | 415 | A flow's source got a body that is not JSON. |",
+        "| `E-MSG-004` | (data plane) | 413 | The body exceeds the source's `max_body_bytes`. |",
+        "| `E-MSG-005` | (data plane) | 400 | The `Idempotency-Key` header is empty, too long "
+        "or not visible ASCII. |",
         "",
         "## Problems (`interloom validate`)",
         "",

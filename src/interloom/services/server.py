@@ -12,7 +12,7 @@ from pathlib import Path
 import structlog
 from watchfiles import awatch
 
-from interloom.core.project import SETTINGS_FILE
+from interloom.core.project import SETTINGS_FILE, RuntimeSettings
 from interloom.services.workspace import Workspace, database_url, open_workspace
 from interloom.storage.message_store import open_message_store
 
@@ -57,7 +57,14 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
     store = await open_message_store(
         database_url(workspace.load, config.database_url), base_dir=workspace.root, migrate=False
     )
-    await workspace.flows.start_delivery(store)
+    settings = workspace.load.project.settings
+    runtime = settings.model.runtime if settings is not None else RuntimeSettings()
+    await workspace.flows.start_delivery(
+        store,
+        lease_seconds=runtime.lease_seconds,
+        concurrency=runtime.delivery_concurrency,
+        idle_wait=runtime.poll_seconds,
+    )
     stop = asyncio.Event()
     watcher = asyncio.create_task(_watch(workspace, stop)) if config.watch else None
     try:

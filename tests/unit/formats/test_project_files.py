@@ -156,13 +156,24 @@ def test_a_value_of_the_wrong_type_names_what_it_got(text: str, path: str, got: 
 
 
 def test_a_number_that_is_not_a_number_is_a_wrong_type() -> None:
-    problem = only("tasks:\n  - id: T-1\n    name: x\n    duration_days: three\n", Plan)
+    problem = only("tasks:\n  - id: T-1\n    name: x\n    percent_complete: three\n", Plan)
 
     assert (problem.code, problem.path, problem.line) == (
         Code.WRONG_TYPE,
-        "tasks[0].duration_days",
+        "tasks[0].percent_complete",
         4,
     )
+
+
+def test_a_duration_that_is_not_working_time_says_how_to_write_one() -> None:
+    problem = only("tasks:\n  - id: T-1\n    name: x\n    duration: three\n", Plan)
+
+    assert (problem.code, problem.path, problem.line) == (
+        Code.INVALID_VALUE,
+        "tasks[0].duration",
+        4,
+    )
+    assert "5d, 4h, 30m, 2w" in problem.message
 
 
 @pytest.mark.parametrize(
