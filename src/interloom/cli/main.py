@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from interloom import __version__
-from interloom.cli import catalog, contracts, project, server
+from interloom.cli import catalog, contracts, project, server, traffic
 from interloom.cli.context import CliState
 from interloom.cli.output import OutputFormat, fail
 from interloom.core.errors import InterloomError
@@ -70,6 +70,7 @@ app.add_typer(server.app)
 app.add_typer(catalog.systems_app, name="systems")
 app.add_typer(catalog.interfaces_app, name="interfaces")
 app.add_typer(contracts.contracts_app, name="contracts")
+app.add_typer(traffic.app)
 
 
 def _output_of(argv: list[str]) -> OutputFormat:

@@ -5,9 +5,11 @@ from __future__ import annotations
 # Every module that defines errors, so the catalogue never depends on what was imported first.
 import interloom.connectors.http_sink
 import interloom.core.contracts.errors
+import interloom.core.contracts.traffic
 import interloom.core.delivery.network
 import interloom.core.flows.expressions
-import interloom.runtime.processors  # noqa: F401
+import interloom.runtime.processors
+import interloom.services.observe  # noqa: F401
 from interloom.core import errors
 from interloom.core.problems import DESCRIPTIONS, Code, severity_of
 
