@@ -109,11 +109,12 @@ bench: $(STAMP) ## Interloom beside Node-RED/Prism/WireMock in one run, then our
 
 # --- generated docs ---------------------------------------------------------------------
 
-docs: $(STAMP) ## regenerate docs/schema/*.schema.json, docs/openapi.json and docs/errors.md
+docs: $(STAMP) ## regenerate docs/schema/*.schema.json, docs/openapi.json, docs/errors.md and docs/contracts-diff.md
 	mkdir -p docs/schema
 	$(BIN)/interloom schema --all --write docs/schema
 	$(BIN)/interloom openapi --write docs/openapi.json
 	$(BIN)/interloom errors --write docs/errors.md
+	$(BIN)/interloom contracts rules --write docs/contracts-diff.md
 
 # --- housekeeping -----------------------------------------------------------------------
 

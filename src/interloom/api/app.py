@@ -12,7 +12,21 @@ from typing import Any
 from fastapi import FastAPI
 
 from interloom import __version__
-from interloom.api import audit, catalog, flows, health, project
+from interloom.api import (
+    audit,
+    catalog,
+    connectors,
+    dead_letters,
+    flow_recording,
+    flows,
+    health,
+    landscape,
+    metrics,
+    plan,
+    plan_management,
+    project,
+    readiness,
+)
 from interloom.api.errors import install_error_handlers
 from interloom.observability.logging import LogFormat, configure_logging
 from interloom.services.principal import Authenticator, OpenAccess
@@ -42,8 +56,22 @@ def create_app(config: ServerConfig, *, authenticator: Authenticator | None = No
     )
     app.state.authenticator = authenticator or OpenAccess()
     install_error_handlers(app)
-    for module in (health, project, catalog, flows, audit):
+    for module in (
+        health,
+        project,
+        catalog,
+        landscape,
+        readiness,
+        flows,
+        flow_recording,
+        dead_letters,
+        connectors,
+        audit,
+        metrics,
+    ):
         app.include_router(module.router)
+    app.include_router(plan.router)
+    app.include_router(plan_management.router)
     return app
 
 
@@ -53,7 +81,15 @@ def openapi_document() -> dict[str, Any]:
     return app.openapi()
 
 
-MANAGEMENT_PREFIXES = ("/api/", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
+MANAGEMENT_PREFIXES = (
+    "/api/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+)
 
 
 class ServerApp:
@@ -92,5 +128,6 @@ def app_from_environment() -> ServerApp:
         root=Path(settings["root"]),
         database_url=settings.get("database_url"),
         watch=bool(settings.get("watch", True)),
+        record=tuple(settings.get("record") or ()),
     )
     return create_server_app(config)

@@ -113,6 +113,8 @@ def show_interface(
         print_json(view)
         return
     for label, value in view.model_dump().items():
+        if isinstance(value, dict):  # the owner: team, person, email
+            value = [str(v) for v in value.values() if v]
         shown = ", ".join(value) if isinstance(value, list) else value
         console.print(f"[bold]{label}[/]: {escape(str(shown))}", highlight=False)
 

@@ -9,7 +9,23 @@ from typing import Annotated
 import typer
 
 from interloom import __version__
-from interloom.cli import catalog, contracts, project, server, traffic
+from interloom.cli import (
+    catalog,
+    connectors,
+    contracts,
+    dlq,
+    flow_recording,
+    flow_testing,
+    flows,
+    landscape,
+    plan,
+    plan_interchange,  # noqa: F401  (adds plan import, export and check)
+    plan_management,
+    project,
+    readiness,
+    server,
+    traffic,
+)
 from interloom.cli.context import CliState
 from interloom.cli.output import OutputFormat, fail
 from interloom.core.errors import InterloomError
@@ -69,8 +85,19 @@ app.add_typer(project.app)
 app.add_typer(server.app)
 app.add_typer(catalog.systems_app, name="systems")
 app.add_typer(catalog.interfaces_app, name="interfaces")
+app.add_typer(landscape.catalog_app, name="catalog")
+app.add_typer(readiness.app)
 app.add_typer(contracts.contracts_app, name="contracts")
 app.add_typer(traffic.app)
+app.add_typer(plan.plan_app, name="plan")
+app.add_typer(plan_management.risks_app, name="risks")
+app.add_typer(plan_management.changes_app, name="changes")
+app.add_typer(plan_management.report_app, name="report")
+app.add_typer(connectors.connectors_app, name="connectors")
+app.add_typer(dlq.dlq_app, name="dlq")
+app.add_typer(flows.flows_app, name="flows")
+app.add_typer(flow_testing.app)
+app.add_typer(flow_recording.app)
 
 
 def _output_of(argv: list[str]) -> OutputFormat:

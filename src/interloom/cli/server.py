@@ -26,6 +26,7 @@ from interloom.cli.context import CliState
 from interloom.cli.output import console, err_console
 from interloom.core.errors import ConfigError
 from interloom.services.demo import example_project_dir, run_self_check
+from interloom.services.flow_recording import check_record_options
 from interloom.services.project import open_project
 from interloom.services.server import ServerConfig
 
@@ -92,12 +93,23 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Worker processes sharing the port.", min=1, max=64)
     ] = 1,
+    record: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--record",
+            metavar="FLOW=FILE",
+            help="Append each input of FLOW to FILE (repeatable); see 'interloom replay'.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the project: management API and the flows' data plane."""
     root = ctx.obj.root
-    open_project(root)  # fail fast, with every error, before binding a port
+    loaded = open_project(root)  # fail fast, with every error, before binding a port
+    check_record_options(loaded, record or ())
     _check_port_free(host, port)
-    config = ServerConfig(root=root, database_url=ctx.obj.database_url, watch=watch)
+    config = ServerConfig(
+        root=root, database_url=ctx.obj.database_url, watch=watch, record=tuple(record or ())
+    )
     _serve_with_granian(ctx.obj, config, host, port, workers, label=str(root))
 
 
@@ -137,6 +149,7 @@ def _serve_with_granian(
             "root": str(config.root),
             "database_url": config.database_url,
             "watch": config.watch,
+            "record": list(config.record),
             "log_format": state.log_format,
             "log_level": state.log_level,
         }

@@ -9,20 +9,11 @@ import orjson
 from aiohttp.payload import BytesPayload
 from pydantic import BaseModel, ConfigDict, Field
 
-from interloom.core.errors import InterloomError
+from interloom.connectors.registry import connector
+from interloom.connectors.spec import ConnectorContext, SinkError
 from interloom.core.messages import Message
 
-
-class SinkError(InterloomError):
-    """The downstream system did not take the message (it may be retried)."""
-
-    code = "E-SINK-001"
-    status = 502
-
-    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.downstream_status = status
+__all__ = ["HttpSink", "HttpSinkConfig", "SinkError"]
 
 
 class HttpSinkConfig(BaseModel):
@@ -31,17 +22,42 @@ class HttpSinkConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str = Field(description="Full URL; ${VAR} and ${VAR:-default} are expanded.")
-    method: str = "POST"
-    timeout_seconds: float = Field(default=10.0, gt=0, le=600)
-    connections: int = Field(default=100, ge=1, le=10_000)
-    headers: dict[str, str] = Field(default_factory=dict)
+    method: str = Field(default="POST", description="HTTP method of each request.")
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="Whole-request timeout; a timeout is retried."
+    )
+    connections: int = Field(
+        default=100, ge=1, le=10_000, description="Most connections kept open to the host."
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra headers; ${VAR} in values is expanded."
+    )
     success_statuses: list[int] = Field(default_factory=list, description="Default: any 2xx.")
 
 
+@connector(
+    "http",
+    kind="sink",
+    config=HttpSinkConfig,
+    description="Send each message as a JSON request (POST by default) to a URL.\n\n"
+    "One pooled keep-alive session per sink. 2xx (or success_statuses) is success; 5xx, "
+    "408, 429 and network errors are retried; other 4xx dead-letter the message at once.",
+    guarantees="At-least-once delivery. Every request carries the header Idempotency-Key: "
+    "FLOW:MESSAGE-ID, the same on every retry: the effect happens once if the receiver "
+    "honours the key (stores it with the effect and answers a repeat without applying it).",
+    examples=[
+        {"url": "${WMS_URL}/shipments", "timeout_seconds": 5},
+        {
+            "url": "https://crm.example.com/api/customers",
+            "method": "PUT",
+            "headers": {"Authorization": "Bearer ${CRM_TOKEN}"},
+        },
+    ],
+)
 class HttpSink:
     """One keep-alive session per sink, opened on first use; the idempotency key on each call."""
 
-    def __init__(self, config: HttpSinkConfig) -> None:
+    def __init__(self, config: HttpSinkConfig, context: ConnectorContext | None = None) -> None:
         self.config = config
         self._session: aiohttp.ClientSession | None = None
         self._success = frozenset(config.success_statuses)

@@ -103,6 +103,9 @@ class Interface(Definition):
         description="operationId, SOAP operation or AsyncAPI operation id in the contract.",
     )
     lifecycle: Lifecycle = Lifecycle.DRAFT
+    owner: Owner | None = Field(
+        default=None, description="Who answers for this interface, when not the system's owner."
+    )
     description: str | None = None
     tags: list[Text] = Field(default_factory=list)
 
@@ -124,3 +127,7 @@ class System(Definition):
     consumes: list[InterfaceRef] = Field(
         default_factory=list, description="Interfaces of other systems this system calls."
     )
+
+    def owner_of(self, interface: Interface) -> Owner:
+        """Who answers for ``interface``: its own owner, else the system's."""
+        return interface.owner or self.owner

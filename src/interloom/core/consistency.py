@@ -7,9 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from interloom.core.catalog import System
+from interloom.core.delivery.management_checks import check_plan_management
 from interloom.core.delivery.plan import Milestone, Task
 from interloom.core.problems import Code, Problem, format_path, severity_of
-from interloom.core.project import Path_, Project, SourceMap
+from interloom.core.project import Loaded, Path_, Project, SourceMap
 from interloom.core.refs import Ref, RefKind
 from interloom.core.suggestions import closest_match, did_you_mean
 
@@ -133,15 +135,30 @@ def _contracts(project: Project) -> Iterator[Problem]:
                 yield site.problem(
                     Code.MISSING_CONTRACT, f"contract file '{path}' does not exist", hint
                 )
-            elif interface.operation is not None and normal in project.contract_operations:
-                declared = project.contract_operations[normal]
-                if interface.operation not in declared:
-                    yield _Site(loaded.source, ("interfaces", index, "operation")).problem(
-                        Code.UNKNOWN_OPERATION,
-                        f"operation '{interface.operation}' is not declared in {path}",
-                        did_you_mean(interface.operation, declared)
-                        or f"it declares: {', '.join(sorted(declared)) or 'no operation'}",
-                    )
+            elif normal in project.contract_operations:
+                yield from _operation(loaded, index, project.contract_operations[normal])
+
+
+def _operation(loaded: Loaded[System], index: int, declared: frozenset[str]) -> Iterator[Problem]:
+    """The interface names one operation its contract declares, when it declares several."""
+    interface = loaded.model.interfaces[index]
+    if interface.operation is None:
+        if len(declared) > 1:
+            shown = sorted(declared)
+            listed = ", ".join(shown[:5]) + (", …" if len(shown) > 5 else "")
+            yield _Site(loaded.source, ("interfaces", index)).problem(
+                Code.OPERATION_NOT_NAMED,
+                f"interface '{interface.id}' names none of the {len(declared)} operations "
+                f"of {interface.contract}",
+                f"an interface is one operation: add 'operation:' with one of {listed}",
+            )
+    elif interface.operation not in declared:
+        yield _Site(loaded.source, ("interfaces", index, "operation")).problem(
+            Code.UNKNOWN_OPERATION,
+            f"operation '{interface.operation}' is not declared in {interface.contract}",
+            did_you_mean(interface.operation, declared)
+            or f"it declares: {', '.join(sorted(declared)) or 'no operation'}",
+        )
 
 
 def _systems(project: Project, refs: _References) -> Iterator[Problem]:
@@ -180,6 +197,13 @@ def _flows(project: Project, refs: _References) -> Iterator[Problem]:
                 for index, step in enumerate(flow.steps)
             ),
             f"step (of flow '{flow.id}')",
+        )
+        yield from _duplicates(
+            (
+                (sink_id, _Site(loaded.source, ("sinks", index, "id")))
+                for index, sink_id in enumerate(flow.sink_ids)
+            ),
+            f"sink (of flow '{flow.id}')",
         )
         sites: list[tuple[str | None, Path_]] = [(flow.source.interface, ("source", "interface"))]
         sites += [(s.interface, ("steps", i, "interface")) for i, s in enumerate(flow.steps)]
@@ -233,4 +257,5 @@ def check_project(project: Project) -> list[Problem]:
     problems += _systems(project, refs)
     problems += _flows(project, refs)
     problems += _plans(project, refs)
+    problems += check_plan_management(project)
     return problems

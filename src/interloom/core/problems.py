@@ -35,11 +35,19 @@ class Code(StrEnum):
     REFERENCE_KIND = "E-REF-003"
     SELF_REFERENCE = "W-REF-004"
     UNKNOWN_OPERATION = "E-REF-005"
+    OPERATION_NOT_NAMED = "W-REF-006"
     UNKNOWN_ENVIRONMENT = "E-ENV-001"
     MISSING_CONTRACT = "E-FILE-001"
     CONTRACT_OUTSIDE_PROJECT = "E-FILE-002"
     IGNORED_FILE = "W-FILE-004"
     CONTRACT_UNREADABLE = "W-FILE-005"
+    UNKNOWN_PROCESSOR = "E-STEP-001"
+    STEP_CONFIG = "E-FLOW-002"
+    UNKNOWN_CONNECTOR = "W-CONNECTOR-002"
+    CONNECTOR_CONFIG = "W-CONNECTOR-003"
+    RACI_ACCOUNTABLE = "E-RACI-001"
+    RACI_RESPONSIBLE = "E-RACI-002"
+    SPRINT_CONFLICT = "E-SPRINT-001"
 
 
 DESCRIPTIONS: dict[Code, str] = {
@@ -60,11 +68,27 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.REFERENCE_KIND: "A reference names the wrong kind of thing for its field.",
     Code.SELF_REFERENCE: "A system consumes its own interface, or a task depends on itself.",
     Code.UNKNOWN_OPERATION: "An interface's operation is not declared in its contract.",
+    Code.OPERATION_NOT_NAMED: (
+        "An interface names no operation of a contract that declares several (interfaces are "
+        "one operation each)."
+    ),
     Code.UNKNOWN_ENVIRONMENT: "An environment that interloom.yaml does not declare.",
     Code.MISSING_CONTRACT: "A contract file that does not exist.",
     Code.CONTRACT_OUTSIDE_PROJECT: "A contract path that leaves the project directory.",
     Code.IGNORED_FILE: "A file in a definitions folder that is not read (not .yaml/.yml).",
     Code.CONTRACT_UNREADABLE: "A contract that does not parse; its operations are not checked.",
+    Code.UNKNOWN_PROCESSOR: "A flow step's kind names no processor.",
+    Code.STEP_CONFIG: "A flow step's config is not what its processor accepts.",
+    Code.UNKNOWN_CONNECTOR: (
+        "A flow's source or sink names a connector not installed here, or one that cannot "
+        "play that part: the flow will not run on this installation."
+    ),
+    Code.CONNECTOR_CONFIG: (
+        "A source's or sink's config is not what its connector accepts: the flow will not run."
+    ),
+    Code.RACI_ACCOUNTABLE: "A deliverable of the RACI matrix without exactly one Accountable.",
+    Code.RACI_RESPONSIBLE: "A deliverable of the RACI matrix without a Responsible.",
+    Code.SPRINT_CONFLICT: "A task pulled into two different sprints.",
 }
 
 

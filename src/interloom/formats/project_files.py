@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 from interloom.core.catalog import System
 from interloom.core.delivery.plan import Plan
 from interloom.core.flows.definition import Flow
+from interloom.core.flows.testcase import FlowTestFile
 from interloom.core.problems import Code, Problem, Severity, format_path
 from interloom.core.project import Loaded, Path_, ProjectSettings, SourceMap
 from interloom.core.suggestions import did_you_mean
@@ -26,6 +27,7 @@ class FileKind(StrEnum):
     SYSTEM = "system"
     FLOW = "flow"
     PLAN = "plan"
+    FLOW_TEST = "flow-test"
 
 
 MODELS: dict[FileKind, type[BaseModel]] = {
@@ -33,12 +35,14 @@ MODELS: dict[FileKind, type[BaseModel]] = {
     FileKind.SYSTEM: System,
     FileKind.FLOW: Flow,
     FileKind.PLAN: Plan,
+    FileKind.FLOW_TEST: FlowTestFile,
 }
 
 FOLDERS: dict[FileKind, str] = {
     FileKind.SYSTEM: "systems",
     FileKind.FLOW: "flows",
     FileKind.PLAN: "plan",
+    FileKind.FLOW_TEST: "flows/tests",
 }
 
 M = TypeVar("M", bound=BaseModel)

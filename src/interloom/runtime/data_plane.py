@@ -13,12 +13,13 @@ import orjson
 import structlog
 
 from interloom.connectors.http_sink import SinkError
-from interloom.connectors.http_source import ReplyMode
-from interloom.core.errors import InterloomError
+from interloom.core.errors import InterloomError, StorageError
 from interloom.core.messages import Message
+from interloom.runtime.execution import StepRaisedError, park, run_steps, write_deliveries
 from interloom.runtime.faults import CRASH
 from interloom.runtime.pipeline import CompiledFlow
-from interloom.runtime.processors import DROP, MessageRejectedError
+from interloom.runtime.processors import DROP, MessageRejectedError, StepFailedError
+from interloom.runtime.recording import Recorders, run_recorded
 from interloom.storage.message_store import MessageStore
 
 Scope = MutableMapping[str, Any]
@@ -75,15 +76,16 @@ class DataPlane:
         self.routes: dict[tuple[str, str], CompiledFlow] = {}
         self.store = store
         self.on_persisted = on_persisted or (lambda: None)
+        self.recorders = Recorders()  # flows whose inputs are being recorded
         self.replace(flows)
 
     def replace(self, flows: Iterable[CompiledFlow]) -> None:
         """Serve these flows from now on (a reload swaps the whole table at once)."""
-        self.routes = {(f.source.method, f.source.path): f for f in flows}
+        self.routes = {(f.source.method, f.source.path): f for f in flows if f.source is not None}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         flow = self.routes.get((scope["method"], scope["path"]))
-        if flow is None:
+        if flow is None or flow.source is None:
             await _answer(send, 404, _error("E-NOTFOUND-002", "not_found", "no flow listens here"))
             return
         if not _is_json(scope):
@@ -101,6 +103,8 @@ class DataPlane:
             await _answer(
                 send, 413, _error("E-MSG-004", "too_large", f"the body exceeds {limit} bytes")
             )
+            return
+        if flow.check is not None and not await self._checked(flow, scope, body, send):
             return
         try:
             data = orjson.loads(body)
@@ -124,7 +128,29 @@ class DataPlane:
             )
             return
         message = Message(flow.id, data) if key is None else Message(flow.id, data, id=key)
+        if self.recorders:  # recording off: this check is all it costs
+            recorder = self.recorders.get(flow.id)
+            if recorder is not None:
+                await run_recorded(
+                    self.recorders, recorder, self._run, flow, message, scope, body, send
+                )
+                return
         await self._run(flow, message, send)
+
+    @staticmethod
+    async def _checked(flow: CompiledFlow, scope: Scope, body: bytes, send: Send) -> bool:
+        """Run the source's own check of the request (a webhook's signature); answer a refusal."""
+        assert flow.check is not None
+        try:
+            flow.check(scope["headers"], body)
+        except InterloomError as error:
+            log.warning("flow.request.refused", flow=flow.id, code=error.code, error=error.message)
+            extra = {"hint": error.hint} if error.hint else {}
+            await _answer(
+                send, error.status, _error(error.code, "unauthorized", error.message, **extra)
+            )
+            return False
+        return True
 
     @staticmethod
     async def _read(receive: Receive, limit: int) -> bytes | None:
@@ -143,6 +169,9 @@ class DataPlane:
     async def _run(self, flow: CompiledFlow, message: Message, send: Send) -> None:
         counters = flow.counters
         counters.received += 1
+        if not flow.simple and not flow.durable:
+            await self._run_steps(flow, message, send)
+            return
         try:
             out = flow.admit(message.body)
         except MessageRejectedError as error:
@@ -161,7 +190,7 @@ class DataPlane:
             counters.filtered += 1
             await _answer(send, 202, {"id": message.id, "status": "filtered"})
             return
-        if flow.source.reply is ReplyMode.DURABLE:
+        if flow.durable:
             await self._persist(flow, message, out, send)
             return
         try:
@@ -176,6 +205,64 @@ class DataPlane:
             return
         counters.delivered += 1
         await _answer(send, 202, {"id": message.id, "status": "accepted"})
+
+    async def _run_steps(self, flow: CompiledFlow, message: Message, send: Send) -> None:
+        """Sync reply through steps that split, route, hold or await (runtime.execution).
+
+        Counted once per request: delivered when any of its messages reached a sink or an
+        aggregator took it, filtered when none did. An item of a split message that a step
+        rejects becomes a dead letter of its own (the store counts it), the others go on.
+        """
+        counters = flow.counters
+        try:
+            outcome = await run_steps(flow.steps, message.body, message.id, flow=flow.id)
+            if outcome.parked:
+                if self.store is None:
+                    item = outcome.parked[0]
+                    raise StepRaisedError(item.step, item.error)
+                await park(self.store, flow, outcome.parked)
+            await write_deliveries(flow, outcome)
+        except StepRaisedError as raised:
+            error = raised.error
+            if isinstance(error, MessageRejectedError):
+                counters.rejected += 1
+                details = error.details
+                payload = _error(error.code, "invalid_message", error.message, details=details)
+                await _answer(send, 422, {**payload, "step": raised.step})
+            elif isinstance(error, SinkError | StepFailedError | StorageError):
+                counters.failed += 1
+                log.warning(
+                    "flow.step.failed",
+                    flow=flow.id,
+                    message_id=message.id,
+                    step=raised.step,
+                    error=error.message,
+                )
+                status = 503 if isinstance(error, StorageError) else 502
+                await _answer(send, status, _error(error.code, "downstream_failed", error.message))
+            elif isinstance(error, InterloomError):
+                counters.rejected += 1
+                await _answer(send, 422, _error(error.code, "unprocessable", error.message))
+            else:
+                counters.failed += 1
+                raise error from None
+            return
+        except StorageError as error:  # parking an item failed
+            counters.failed += 1
+            await _answer(send, 503, _error(error.code, "unavailable", error.message))
+            return
+        if outcome.deliveries or outcome.held:
+            counters.delivered += 1
+            status = "accepted" if outcome.deliveries else "aggregated"
+        else:
+            counters.filtered += 1
+            status = "filtered"
+        answer: dict[str, Any] = {"id": message.id, "status": status}
+        if outcome.deliveries and outcome.deliveries[0].id != message.id:
+            answer["messages"] = len(outcome.deliveries)
+        if outcome.parked:
+            answer["dead_lettered"] = [item.id for item in outcome.parked]
+        await _answer(send, 202, answer)
 
     async def _persist(self, flow: CompiledFlow, message: Message, body: Any, send: Send) -> None:
         """Durable reply: 202 once the message is in the store; a worker delivers it."""

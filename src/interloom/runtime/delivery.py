@@ -18,12 +18,22 @@ import orjson
 import structlog
 
 from interloom.connectors.http_sink import SinkError
-from interloom.core.errors import InterloomError
+from interloom.core.errors import InterloomError, StorageError
 from interloom.core.flows.retry import gives_up, retry_delay
 from interloom.core.messages import Message
+from interloom.runtime.execution import (
+    RESUME_MARK,
+    StepRaisedError,
+    park,
+    rejection_text,
+    resumption,
+    run_steps,
+    split_resumable,
+    write_deliveries,
+)
 from interloom.runtime.faults import CRASH
 from interloom.runtime.pipeline import CompiledFlow
-from interloom.runtime.processors import DROP
+from interloom.runtime.processors import DROP, MessageRejectedError, StepFailedError
 from interloom.storage.message_store import MessageStore, StoredMessage
 
 log = structlog.get_logger(__name__)
@@ -103,6 +113,9 @@ class DeliveryWorker:
         step: str | None = None
         if CRASH.armed and stored.attempts:
             CRASH.reached("during-retry")
+        if not flow.simple or stored.body[:1] == RESUME_MARK:
+            await self._deliver_steps(flow, stored)
+            return
         try:
             body = orjson.loads(stored.body)
             for position, compiled in enumerate(flow.delivery_steps):
@@ -126,6 +139,62 @@ class DeliveryWorker:
         except (InterloomError, orjson.JSONDecodeError) as error:
             await self._failed(flow, stored, str(error), step, retryable=False)
             return
+        await self.store.complete([stored.id], worker=self.worker_id)
+
+    async def _deliver_steps(self, flow: CompiledFlow, stored: StoredMessage) -> None:
+        """Deliver through steps that split, route, hold or await (runtime.execution).
+
+        The stored message is complete once each of its messages reached its sinks, was
+        dropped, taken by an aggregator, or (an item of a split message a step rejected)
+        parked as a dead letter of its own. A failure retries or dead-letters it whole; items
+        it already delivered are sent again with the same idempotency keys.
+        """
+        attempt = stored.attempts + 1
+        try:
+            header, raw = split_resumable(stored.body)
+            body = orjson.loads(raw)
+            steps, sinks = flow.delivery_steps, None
+            if header is not None:
+                resumed = resumption(flow, header)
+                steps, sinks = resumed.steps, resumed.sinks
+                if resumed.aggregation is not None:
+                    try:
+                        body = resumed.aggregation.emit(body)
+                    except InterloomError as error:
+                        raise StepRaisedError(resumed.aggregation.step, error) from error
+            outcome = await run_steps(
+                steps, body, stored.id, flow=flow.id, attempt=attempt, sinks=sinks
+            )
+            if outcome.parked:
+                await park(self.store, flow, outcome.parked)
+            await write_deliveries(flow, outcome, attempt)
+            if CRASH.armed:
+                CRASH.reached("after-effect")
+        except StepRaisedError as raised:
+            error = raised.error
+            if isinstance(error, SinkError | StepFailedError):
+                retryable = getattr(error, "retryable", True)
+                await self._failed(flow, stored, error.message, raised.step, retryable=retryable)
+            elif isinstance(error, MessageRejectedError):
+                await self._failed(
+                    flow, stored, rejection_text(error), raised.step, retryable=False
+                )
+            elif isinstance(error, StorageError):
+                await self._failed(flow, stored, str(error), raised.step, retryable=True)
+            elif isinstance(error, InterloomError):
+                await self._failed(flow, stored, str(error), raised.step, retryable=False)
+            else:
+                log.exception("delivery.step.crashed", flow=flow.id, step=raised.step)
+                await self._failed(flow, stored, repr(error), raised.step, retryable=True)
+            return
+        except StorageError as error:  # parking an item failed: try the whole message again
+            await self._failed(flow, stored, str(error), None, retryable=True)
+            return
+        except (InterloomError, orjson.JSONDecodeError) as error:
+            await self._failed(flow, stored, str(error), None, retryable=False)
+            return
+        if not outcome.deliveries and not outcome.held and not outcome.parked:
+            flow.counters.filtered += 1
         await self.store.complete([stored.id], worker=self.worker_id)
 
     async def _failed(

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from interloom.connectors.http_sink import HttpSink, HttpSinkConfig
-from interloom.connectors.http_source import HttpSourceConfig, ReplyMode
+from interloom.connectors.http_source import HttpSourceConfig, ReplyMode, RequestCheck
+from interloom.connectors.spec import PullSource, Sink
 from interloom.core.flows.definition import ErrorPolicy, Flow
-from interloom.core.project import expand_variables
-from interloom.runtime.processors import (
-    DROP,
-    Process,
-    StepConfigError,
-    build_processor,
-    parse_config,
-)
+from interloom.core.project import SourceMap
+from interloom.runtime.endpoints import build_sinks, build_source
+from interloom.runtime.processors import DROP, Mode, StepResources
+from interloom.runtime.steps import CompiledStep, compile_steps
+
+__all__ = ["CompiledFlow", "CompiledStep", "FlowCounters", "compile_flow"]
 
 
 @dataclass(slots=True)
@@ -38,36 +36,44 @@ class FlowCounters:
         return self.received - done
 
 
-class CompiledStep(NamedTuple):
-    """One step, compiled: its id, its processor kind and the callable that runs it."""
-
-    id: str
-    kind: str
-    process: Process
-
-
 @dataclass(slots=True)
 class CompiledFlow:
     """Everything needed to run one flow, built once when the project is loaded."""
 
     id: str
     version: int
-    source: HttpSourceConfig
+    # The route the data plane serves; None for a source run in the background (reader).
+    source: HttpSourceConfig | None
     steps: Sequence[CompiledStep]
-    sinks: Sequence[HttpSink]
+    sinks: Sequence[Sink]
     error_policy: ErrorPolicy = field(default_factory=ErrorPolicy)
     counters: FlowCounters = field(default_factory=FlowCounters)
     admission_steps: Sequence[CompiledStep] = ()
     delivery_steps: Sequence[CompiledStep] = ()
+    connector: str = "http"  # the source's connector
+    source_config: Any = None  # the source's validated config
+    reader: PullSource | None = None
+    check: RequestCheck | None = None  # a check of each request before it is read (webhook)
+    # Messages are persisted, then delivered by a worker (a durable or background source).
+    durable: bool = field(init=False, default=False)
+    sink_ids: tuple[str, ...] = ()
+    # Every step returns a body or DROP, synchronously: the tight loop runs it (the hot path).
+    # Otherwise runtime.execution runs it (splits, routes, aggregates, awaited steps).
+    simple: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
         # A durable source runs the leading validations before it persists (bad input is
-        # answered 4xx at once); the rest runs in the delivery worker. A sync source runs all.
+        # answered 4xx at once); the rest runs in the delivery worker. A sync source runs all;
+        # a background source persists what it reads, and the worker runs every step.
+        self.durable = self.source is None or self.source.reply is ReplyMode.DURABLE
         split = len(self.steps)
-        if self.source.reply is ReplyMode.DURABLE:
+        if self.source is None:
+            split = 0
+        elif self.source.reply is ReplyMode.DURABLE:
             split = next((i for i, s in enumerate(self.steps) if s.kind != "validate"), split)
         self.admission_steps = self.steps[:split]
         self.delivery_steps = self.steps[split:]
+        self.simple = all(step.mode is Mode.SIMPLE for step in self.steps)
 
     def admit(self, body: Any) -> Any:
         """Run the steps the source runs before answering; :data:`DROP` when filtered."""
@@ -77,30 +83,43 @@ class CompiledFlow:
                 return DROP
         return body
 
+    def step_index(self, step_id: str) -> int | None:
+        """Where the step with this id is in :attr:`steps` (None: the flow has no such step)."""
+        return next((i for i, step in enumerate(self.steps) if step.id == step_id), None)
 
-def compile_flow(flow: Flow, root: Path, environ: dict[str, str]) -> CompiledFlow:
-    """Compile a flow definition; :class:`StepConfigError` says what cannot run and why."""
-    if flow.source.connector != "http":
-        raise StepConfigError(
-            f"flow '{flow.id}': source connector '{flow.source.connector}' is not available",
-            hint="available source connectors: http",
-        )
-    source = parse_config(HttpSourceConfig, flow.source.config, f"flow '{flow.id}' source")
-    steps = [
-        CompiledStep(step.id, step.kind, build_processor(step.kind, step.config, root))
-        for step in flow.steps
-    ]
-    sinks = []
-    for index, sink in enumerate(flow.sinks):
-        if sink.connector != "http":
-            raise StepConfigError(
-                f"flow '{flow.id}': sink connector '{sink.connector}' is not available",
-                hint="available sink connectors: http",
-            )
-        expanded = {
-            key: expand_variables(value, environ) if isinstance(value, str) else value
-            for key, value in sink.config.items()
-        }
-        config = parse_config(HttpSinkConfig, expanded, f"flow '{flow.id}' sinks[{index}]")
-        sinks.append(HttpSink(config))
-    return CompiledFlow(flow.id, flow.version, source, steps, sinks, flow.error_policy)
+    async def close_steps(self) -> None:
+        """Close what the steps hold open (an enricher's connections)."""
+        for step in self.steps:
+            if step.processor is not None and step.processor.close is not None:
+                await step.processor.close()
+
+
+def compile_flow(
+    flow: Flow,
+    root: Path,
+    environ: dict[str, str],
+    *,
+    source_map: SourceMap | None = None,
+    resources: StepResources | None = None,
+) -> CompiledFlow:
+    """Compile a flow definition; :class:`StepConfigError` says what cannot run and why.
+
+    With the flow file's ``source_map``, connector and step config errors name its file and
+    line. ``resources`` are what the runtime lends stateful steps (the processor state).
+    """
+    source = build_source(flow, root, environ, source_map=source_map)
+    steps = compile_steps(flow, root, environ, resources, source_map)
+    sinks = build_sinks(flow, root, environ, source_map=source_map)
+    return CompiledFlow(
+        flow.id,
+        flow.version,
+        source.route,
+        steps,
+        sinks,
+        flow.error_policy,
+        connector=source.connector,
+        source_config=source.config,
+        reader=source.reader,
+        check=source.check,
+        sink_ids=tuple(flow.sink_ids),
+    )

@@ -9,10 +9,12 @@ from interloom.core.catalog import (
     Interface,
     InterfaceStyle,
     Lifecycle,
+    Owner,
     System,
     SystemKind,
 )
 from interloom.core.errors import NotFoundError
+from interloom.core.landscape import build_landscape, consumers_by_interface
 from interloom.core.project import Project
 from interloom.core.refs import Ref, RefKind
 from interloom.core.suggestions import did_you_mean
@@ -51,6 +53,7 @@ class InterfaceView(View):
     operation: str | None
     lifecycle: Lifecycle = Field(description="The state now: the latest recorded, else declared.")
     declared_lifecycle: Lifecycle = Field(description="The state written in the system's file.")
+    owner: OwnerView = Field(description="Its own owner, else the system's.")
     description: str | None
     tags: list[str]
     consumed_by: list[str] = Field(description="References of the systems and flows calling it.")
@@ -82,17 +85,11 @@ class SystemDetail(SystemSummary):
 
 def _consumers(project: Project) -> dict[str, list[str]]:
     """Interface reference to the references of whoever consumes it."""
-    consumers: dict[str, list[str]] = {}
-    for loaded in project.systems:
-        for ref in loaded.model.consumes:
-            consumers.setdefault(ref, []).append(str(Ref(RefKind.SYSTEM, loaded.model.id)))
-    for flow_file in project.flows:
-        flow = flow_file.model
-        refs = [flow.source.interface, *(s.interface for s in flow.steps)]
-        refs += [s.interface for s in flow.sinks]
-        for ref in dict.fromkeys(r for r in refs if r is not None):
-            consumers.setdefault(ref, []).append(str(Ref(RefKind.FLOW, flow.id)))
-    return consumers
+    return consumers_by_interface(build_landscape(project))
+
+
+def _owner_view(owner: Owner) -> OwnerView:
+    return OwnerView(team=owner.team, person=owner.person, email=owner.email)
 
 
 def _interface_view(
@@ -112,6 +109,7 @@ def _interface_view(
         operation=interface.operation,
         lifecycle=states.get(ref, interface.lifecycle),
         declared_lifecycle=interface.lifecycle,
+        owner=_owner_view(system.owner_of(interface)),
         description=interface.description,
         tags=list(interface.tags),
         consumed_by=consumers.get(ref, []),
@@ -124,16 +122,15 @@ def _summary_fields(system: System) -> dict[str, object]:
         "id": system.id,
         "name": system.name,
         "kind": system.kind,
-        "owner": OwnerView(
-            team=system.owner.team, person=system.owner.person, email=system.owner.email
-        ),
+        "owner": _owner_view(system.owner),
         "auth": system.auth.kind,
         "environments": list(system.base_urls),
         "interface_count": len(system.interfaces),
     }
 
 
-async def _recorded_states(workspace: Workspace) -> dict[str, Lifecycle]:
+async def recorded_lifecycles(workspace: Workspace) -> dict[str, Lifecycle]:
+    """Interface reference to its latest recorded lifecycle state (only those ever changed)."""
     async with workspace.database.session() as session:
         return {
             s.interface_ref: Lifecycle(s.lifecycle) for s in await list_interface_states(session)
@@ -147,7 +144,8 @@ async def list_systems(workspace: Workspace) -> list[SystemSummary]:
     ]
 
 
-def _find_system(project: Project, system_id: str) -> System:
+def find_system(project: Project, system_id: str) -> System:
+    """The system with this id; :class:`NotFoundError` naming the closest id otherwise."""
     system = project.system(system_id)
     if system is None:
         known = [s.model.id for s in project.systems]
@@ -158,8 +156,8 @@ def _find_system(project: Project, system_id: str) -> System:
 async def get_system(workspace: Workspace, system_id: str) -> SystemDetail:
     """One system with its interfaces; :class:`NotFoundError` names the closest id."""
     project = workspace.project
-    system = _find_system(project, system_id)
-    states = await _recorded_states(workspace)
+    system = find_system(project, system_id)
+    states = await recorded_lifecycles(workspace)
     consumers = _consumers(project)
     return SystemDetail.model_validate(
         {
@@ -186,8 +184,8 @@ async def list_interfaces(
     """Interfaces of the project, filtered by system, style and current lifecycle state."""
     project = workspace.project
     if system is not None:
-        _find_system(project, system)
-    states = await _recorded_states(workspace)
+        find_system(project, system)
+    states = await recorded_lifecycles(workspace)
     consumers = _consumers(project)
     views = [
         _interface_view(s, i, states, consumers)
@@ -215,7 +213,7 @@ async def get_interface(workspace: Workspace, ref: str) -> InterfaceView:
     """One interface by ``SYSTEM.ID`` or ``interface:SYSTEM.ID``."""
     project = workspace.project
     system, interface = _find_interface(project, ref)
-    states = await _recorded_states(workspace)
+    states = await recorded_lifecycles(workspace)
     return _interface_view(system, interface, states, _consumers(project))
 
 

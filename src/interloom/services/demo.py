@@ -106,12 +106,72 @@ async def _errors(client: httpx.AsyncClient) -> str:
     return "unknown system → 404 E-NOTFOUND-001"
 
 
+async def _plan(client: httpx.AsyncClient) -> str:
+    plan = await _json(client, "GET", "/api/v1/plan")
+    tasks = plan["tasks"]
+    _expect(len(tasks) >= 40, f"expected the example's plan of 40 tasks or more, got {len(tasks)}")
+    _expect(bool(plan["critical_path"]), "the plan has no critical path")
+    return (
+        f"{len(tasks)} tasks, {plan['project_start'][:10]} → {plan['project_finish'][:10]}, "
+        f"{len(plan['critical_path'])} critical"
+    )
+
+
+async def _plan_update(client: httpx.AsyncClient) -> str:
+    plan = await _json(client, "GET", "/api/v1/plan")
+    started = [t for t in plan["tasks"] if not t["summary"] and 0 < t["percent_complete"] < 100]
+    _expect(bool(started), "no task of the plan is in progress")
+    task = started[0]
+    percent = min(99.0, task["percent_complete"] + 10)
+    url = f"/api/v1/plan/tasks/{task['id']}/updates"
+    await _json(client, "POST", url, json={"percent_complete": percent, "note": "demo check"})
+    after = await _json(client, "GET", "/api/v1/plan")
+    now = next(t for t in after["tasks"] if t["id"] == task["id"])
+    _expect(now["percent_complete"] == percent, f"{task['id']} shows {now['percent_complete']}%")
+    audit = await _json(client, "GET", "/api/v1/audit", params={"entity": f"task:{task['id']}"})
+    _expect(audit["total"] >= 1, f"no audit entry for task:{task['id']}")
+    return f"{task['id']}: {task['percent_complete']:g}% → {percent:g}%, audited"
+
+
+async def _gantt(client: httpx.AsyncClient) -> str:
+    response = await client.get("/api/v1/plan/gantt")
+    _expect(response.status_code == 200, f"the Gantt chart answered {response.status_code}")
+    kind = response.headers.get("content-type", "")
+    _expect(kind.startswith("image/svg+xml"), f"the Gantt chart came as {kind}")
+    bars = response.text.count('class="bar ')
+    _expect(bars > 0 and "<svg" in response.text, "the Gantt chart has no task bar")
+    page = await client.get("/api/v1/plan/gantt", params={"format": "html"})
+    _expect(page.status_code == 200 and "<table" in page.text, "the HTML Gantt page is wrong")
+    return f"SVG with {bars} task bars ({len(response.content):,} bytes), HTML page"
+
+
+async def _weekly_report(client: httpx.AsyncClient) -> str:
+    response = await client.get("/api/v1/reports/weekly", params={"format": "markdown"})
+    _expect(response.status_code == 200, f"the weekly report answered {response.status_code}")
+    text = response.text
+    sections = ["## Milestones", "## Critical path", "## Earned value", "## Risks"]
+    missing = [s for s in sections if s not in text]
+    _expect(text.startswith("# Weekly report") and not missing, f"the report lacks {missing}")
+    page = await client.get("/api/v1/reports/weekly", params={"format": "html"})
+    _expect(page.status_code == 200 and "<svg" in page.text, "the HTML weekly report is wrong")
+    risks = await _json(client, "GET", "/api/v1/risks")
+    changes = await _json(client, "GET", "/api/v1/changes")
+    return (
+        f"Markdown ({len(text.splitlines())} lines) and HTML; {len(risks)} risks, "
+        f"{len(changes)} change requests"
+    )
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("server is live and ready", _live),
     ("systems are served", _systems),
     ("interfaces are served", _interfaces),
     ("a change is recorded and audited", _audited_change),
     ("errors use the error model", _errors),
+    ("the plan schedules", _plan),
+    ("progress on a task is recorded", _plan_update),
+    ("the Gantt chart renders", _gantt),
+    ("the weekly report renders", _weekly_report),
 ]
 
 

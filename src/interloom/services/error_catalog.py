@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 # Every module that defines errors, so the catalogue never depends on what was imported first.
+import interloom.connectors.file_formats
 import interloom.connectors.http_sink
+import interloom.connectors.spec
+import interloom.connectors.webhook
+import interloom.core.contracts.diff.errors
 import interloom.core.contracts.errors
 import interloom.core.contracts.traffic
+import interloom.core.delivery.changes
 import interloom.core.delivery.network
+import interloom.core.delivery.plan_errors
 import interloom.core.flows.expressions
+import interloom.formats.plan.errors
+import interloom.runtime.execution
 import interloom.runtime.processors
+import interloom.services.landscape
 import interloom.services.observe  # noqa: F401
 from interloom.core import errors
 from interloom.core.problems import DESCRIPTIONS, Code, severity_of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -10,14 +11,19 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
-from interloom.connectors.http_source import ReplyMode
 from interloom.core.errors import InterloomError, NotFoundError
 from interloom.core.project import Project
 from interloom.core.suggestions import did_you_mean
 from interloom.runtime.data_plane import DataPlane
 from interloom.runtime.delivery import DeliveryWorker
+from interloom.runtime.group_timer import GroupTimer
 from interloom.runtime.pipeline import CompiledFlow, compile_flow
+from interloom.runtime.processors import StepResources
+from interloom.runtime.sources import BackgroundSources, RunnerSettings
+from interloom.storage.connector_state import ConnectorStates
+from interloom.storage.database import Database
 from interloom.storage.message_store import MessageStore
+from interloom.storage.processor_state import ProcessorState
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +42,10 @@ class FlowStatus(BaseModel):
     version: int
     state: FlowState
     reason: str | None = None
+    source: str | None = None
     route: str | None = None
+    source_state: str | None = None
+    source_error: str | None = None
     received: int = 0
     delivered: int = 0
     rejected: int = 0
@@ -55,7 +64,13 @@ class FlowRuntime:
         self.worker: DeliveryWorker | None = None
         self.compiled: dict[str, CompiledFlow] = {}
         self.unavailable: dict[str, tuple[int, str]] = {}
+        self.sources: BackgroundSources | None = None
+        # Lent to the steps: the processor state (aggregate, dedupe) once delivery starts.
+        self.resources = StepResources()
+        self.timer: GroupTimer | None = None
         self._retired: list[CompiledFlow] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._swaps: set[asyncio.Future[None]] = set()
 
     def load(self, project: Project, root: Path) -> None:
         """Compile every flow; the ones that cannot run are reported, not fatal."""
@@ -64,7 +79,13 @@ class FlowRuntime:
         for loaded in project.flows:
             flow = loaded.model
             try:
-                compiled[flow.id] = compile_flow(flow, root, dict(os.environ))
+                compiled[flow.id] = compile_flow(
+                    flow,
+                    root,
+                    dict(os.environ),
+                    source_map=loaded.source,
+                    resources=self.resources,
+                )
             except InterloomError as error:
                 reason = f"{error.message}" + (f" ({error.hint})" if error.hint else "")
                 unavailable[flow.id] = (flow.version, reason)
@@ -77,6 +98,7 @@ class FlowRuntime:
         self.unavailable = unavailable
         self.data_plane.replace(compiled.values())
         self._carry_counters(previous)
+        self._swap_sources()
         log.info("flows.loaded", running=len(compiled), unavailable=len(unavailable))
 
     def _carry_counters(self, previous: dict[str, CompiledFlow]) -> None:
@@ -85,21 +107,86 @@ class FlowRuntime:
             if flow_id in previous:
                 flow.counters = previous[flow_id].counters
 
-    async def start_delivery(self, store: MessageStore, **worker_options: Any) -> None:
-        """Persist durable flows' messages in ``store`` and deliver them with a worker."""
+    async def start_delivery(
+        self, store: MessageStore, *, state: ProcessorState | None = None, **worker_options: Any
+    ) -> None:
+        """Persist durable flows' messages in ``store`` and deliver them with a worker.
+
+        ``state`` keeps the aggregators' groups and the dedupe keys; with it, a timer emits
+        the aggregators' complete groups. Without it, those steps fail (and are retried).
+        """
         self.store = store
         self.worker = DeliveryWorker(store, self.compiled, **worker_options)
         self.data_plane.store = store
         self.data_plane.on_persisted = self.worker.notify
         self.worker.start()
+        if state is not None:
+            self.resources.state = state
+            self.timer = GroupTimer(
+                state,
+                store,
+                self.compiled,
+                notify=self.worker.notify,
+                lease_seconds=worker_options.get("lease_seconds", 30.0),
+            )
+            self.resources.wake = self.timer.wake
+            self.timer.start()
+
+    async def start_sources(
+        self, database: Database, *, lease_seconds: float = 30.0, owner: str | None = None
+    ) -> None:
+        """Run the background sources (schedule, poll, file, SQL…), their state in ``database``.
+
+        Call after :meth:`start_delivery`: what they read is persisted in its store.
+        """
+        if self.store is None:
+            raise RuntimeError("start_delivery first: background sources persist in its store")
+        self._loop = asyncio.get_running_loop()
+        self.sources = BackgroundSources(
+            self.store,
+            ConnectorStates(database),
+            notify=self.worker.notify if self.worker is not None else lambda: None,
+            owner=owner,
+            settings=RunnerSettings(lease_seconds=lease_seconds),
+        )
+        await self.sources.replace(self._pull_sources())
+
+    def _pull_sources(self) -> dict[str, tuple[str, Any, Any]]:
+        return {
+            flow.id: (flow.connector, flow.source_config, flow.reader)
+            for flow in self.compiled.values()
+            if flow.reader is not None
+        }
+
+    def _swap_sources(self) -> None:
+        """Run the reloaded flows' background sources (``load`` may run in another thread)."""
+        sources, loop = self.sources, self._loop
+        if sources is None or loop is None or loop.is_closed():
+            return
+        swap = sources.replace(self._pull_sources())
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            task = loop.create_task(swap)
+            self._swaps.add(task)
+            task.add_done_callback(self._swaps.discard)
+        else:
+            asyncio.run_coroutine_threadsafe(swap, loop)
 
     async def _status(self, flow: CompiledFlow) -> FlowStatus:
         counters = flow.counters
+        route = flow.source
+        background = self.sources.status(flow.id) if self.sources is not None else None
         status = FlowStatus(
             id=flow.id,
             version=flow.version,
             state=FlowState.RUNNING,
-            route=f"{flow.source.method} {flow.source.path}",
+            source=flow.connector,
+            route=f"{route.method} {route.path}" if route is not None else None,
+            source_state=background.state.value if background is not None else None,
+            source_error=background.error if background is not None else None,
             received=counters.received,
             delivered=counters.delivered,
             rejected=counters.rejected,
@@ -108,15 +195,30 @@ class FlowRuntime:
             dead_lettered=counters.dead_lettered,
             in_flight=counters.in_flight,
         )
-        if flow.source.reply is ReplyMode.DURABLE and self.store is not None:
-            # What reached the store is counted by the store, across restarts.
+        if flow.durable and self.store is not None:
+            # What reached the store is counted by the store, across restarts. The store
+            # counts a message a step dropped after it was persisted as done (delivered);
+            # those this process dropped are shown as filtered instead.
             stored = await self.store.counts(flow.id)
             status = status.model_copy(
                 update={
                     "received": stored.received + counters.rejected + counters.failed,
-                    "delivered": stored.delivered,
+                    "delivered": max(stored.delivered - counters.filtered, 0),
+                    "filtered": min(counters.filtered, stored.delivered),
                     "dead_lettered": stored.dead_lettered,
                     "in_flight": stored.in_flight,
+                }
+            )
+        elif not flow.simple and self.store is not None:
+            # A sync flow's steps may put messages in the store: aggregates, and items of a
+            # split message parked as dead letters. They are counted there, beside the rest.
+            stored = await self.store.counts(flow.id)
+            status = status.model_copy(
+                update={
+                    "received": status.received + stored.received,
+                    "delivered": status.delivered + stored.delivered,
+                    "dead_lettered": status.dead_lettered + stored.dead_lettered,
+                    "in_flight": status.in_flight + stored.in_flight,
                 }
             )
         return status
@@ -139,7 +241,15 @@ class FlowRuntime:
         raise NotFoundError(f"no flow '{flow_id}'", hint=did_you_mean(flow_id, known))
 
     async def close(self) -> None:
-        """Stop delivering, close the store and every sink's connections."""
+        """Stop the sources and delivering, close the store and every sink's connections."""
+        if self.sources is not None:
+            await self.sources.stop()
+            self.sources = None
+        if self._swaps:
+            await asyncio.gather(*self._swaps, return_exceptions=True)
+        if self.timer is not None:
+            await self.timer.stop()
+            self.timer = None
         if self.worker is not None:
             await self.worker.stop()
         if self.store is not None:
@@ -147,3 +257,4 @@ class FlowRuntime:
         for flow in [*self.compiled.values(), *self._retired]:
             for sink in flow.sinks:
                 await sink.close()
+            await flow.close_steps()

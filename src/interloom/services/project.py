@@ -20,10 +20,14 @@ from interloom.core.project import ANY_ID, SETTINGS_FILE, Loaded, Project, Proje
 from interloom.core.refs import RefKind
 from interloom.formats.contract_operations import UnreadableContractError, read_contract_operations
 from interloom.formats.project_files import FOLDERS, FileKind, ParsedFile, parse_file
+from interloom.runtime.endpoints import endpoint_problems
+from interloom.runtime.steps import step_problems
 
 PROJECT_ENV_VAR = "INTERLOOM_PROJECT"
 YAML_SUFFIXES = (".yaml", ".yml")
 CONTRACTS_FOLDER = "contracts"
+PROPOSED_CONTRACTS_FOLDER = "changes"
+"""Under ``contracts/``: proposed versions of contracts, not contracts of the project."""
 # Files a definitions folder may hold without being definitions.
 _QUIET_NAMES = {"README.md", ".gitkeep", ".keep"}
 
@@ -136,7 +140,13 @@ def _contract_files(root: Path) -> frozenset[str]:
     directory = root / CONTRACTS_FOLDER
     if not directory.is_dir():
         return frozenset()
-    return frozenset(_relative(p, root) for p in directory.rglob("*") if p.is_file())
+    # contracts/changes/ holds proposed versions, compared with `interloom contracts diff`.
+    proposed = directory / PROPOSED_CONTRACTS_FOLDER
+    return frozenset(
+        _relative(p, root)
+        for p in directory.rglob("*")
+        if p.is_file() and not p.is_relative_to(proposed)
+    )
 
 
 def _contract_operations(
@@ -234,6 +244,9 @@ def load_project(root: Path) -> ProjectLoad:
         unloaded={kind: frozenset(ids) for kind, ids in unloaded.items()},
     )
     problems += check_project(project)
+    for loaded in flows:  # each step's config compiles (expressions, sink ids, schema files)
+        problems += step_problems(loaded.model, loaded.source, root)
+        problems += endpoint_problems(loaded.model, loaded.source, root)  # connectors' configs
     return ProjectLoad(root=root, project=project, problems=sort_problems(problems))
 
 

@@ -11,6 +11,7 @@ _TITLES = {
     FileKind.SYSTEM: "Interloom system (systems/*.yaml)",
     FileKind.FLOW: "Interloom flow (flows/*.yaml)",
     FileKind.PLAN: "Interloom plan (plan/*.yaml)",
+    FileKind.FLOW_TEST: "Interloom flow tests (flows/tests/*.yaml)",
 }
 
 

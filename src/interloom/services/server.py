@@ -13,8 +13,10 @@ import structlog
 from watchfiles import awatch
 
 from interloom.core.project import SETTINGS_FILE, RuntimeSettings
+from interloom.services.flow_recording import start_recordings
 from interloom.services.workspace import Workspace, database_url, open_workspace
 from interloom.storage.message_store import open_message_store
+from interloom.storage.processor_state import ProcessorState
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +28,7 @@ class ServerConfig:
     root: Path
     database_url: str | None = None
     watch: bool = True
+    record: tuple[str, ...] = ()  # FLOW=FILE: record these flows' inputs from the start
 
 
 _DEFINITION_FOLDERS = ("systems/", "flows/", "plan/", "contracts/")
@@ -54,6 +57,8 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
     """The open workspace for the lifetime of a server, reloaded when files change."""
     workspace = await open_workspace(config.root, database_url_override=config.database_url)
     workspace.flows.load(workspace.project, workspace.root)
+    if config.record:
+        start_recordings(workspace.flows, workspace.root, config.record)
     store = await open_message_store(
         database_url(workspace.load, config.database_url), base_dir=workspace.root, migrate=False
     )
@@ -64,7 +69,10 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
         lease_seconds=runtime.lease_seconds,
         concurrency=runtime.delivery_concurrency,
         idle_wait=runtime.poll_seconds,
+        state=ProcessorState(workspace.database),  # aggregator groups, dedupe keys
     )
+    # Schedules, polls, folders and queries: run by one server process at a time (a lease).
+    await workspace.flows.start_sources(workspace.database, lease_seconds=runtime.lease_seconds)
     stop = asyncio.Event()
     watcher = asyncio.create_task(_watch(workspace, stop)) if config.watch else None
     try:
@@ -75,5 +83,6 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+        workspace.flows.data_plane.recorders.close()
         await workspace.close()
         log.info("project.closed", project=workspace.project.name)

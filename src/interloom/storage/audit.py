@@ -120,3 +120,19 @@ def _as_json(value: JSONValue, field: str) -> JSONValue:
         return parsed
     except (TypeError, ValueError) as error:
         raise ValueError(f"audit entry {field} is not JSON: {error}") from error
+
+
+async def latest_entries_by_entity(
+    session: AsyncSession, actions: Sequence[str], *, entity_prefix: str = ""
+) -> dict[str, AuditEntry]:
+    """For each entity, its newest entry among ``actions`` (e.g. the last pause or resume)."""
+    newest = (
+        sa.select(sa.func.max(audit_log.c.id).label("id"))
+        .where(audit_log.c.action.in_(list(actions)))
+        .where(audit_log.c.entity.startswith(entity_prefix, autoescape=True))
+        .group_by(audit_log.c.entity)
+        .subquery()
+    )
+    query = sa.select(audit_log).join(newest, audit_log.c.id == newest.c.id)
+    rows = (await session.execute(query)).mappings()
+    return {row["entity"]: AuditEntry(**row) for row in rows}

@@ -170,3 +170,194 @@ flow_counters = sa.Table(
     sa.Column("delivered", sa.BigInteger, nullable=False),
     sa.Column("dead_lettered", sa.BigInteger, nullable=False),
 )
+
+# --- the state of stateful processors (storage/processor_state.py) -------------------------
+# An aggregator's groups: one row per group, open while it collects, complete once its count
+# is reached or its time is up (a new group of the same key may then open beside it). A
+# complete group is claimed by whoever emits it, for a while, like a lease; emitting it
+# deletes it with its items. Times are seconds since the epoch.
+
+aggregate_groups = sa.Table(
+    "aggregate_groups",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("step", sa.String, nullable=False),
+    sa.Column("key", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("opened_at", sa.Double, nullable=False),
+    sa.Column("last_at", sa.Double, nullable=False),
+    # When time completes the group (its window ends, or it waited max_wait for an item).
+    sa.Column("due_at", sa.Double, nullable=True),
+    sa.Column("claimed_until", sa.Double, nullable=True),
+    sa.CheckConstraint("state IN ('open', 'complete')", name="state"),
+    sa.Index(
+        "ix_aggregate_groups_open_key",
+        "flow",
+        "step",
+        "key",
+        unique=True,
+        sqlite_where=sa.text("state = 'open'"),
+        postgresql_where=sa.text("state = 'open'"),
+    ),
+    sa.Index("ix_aggregate_groups_due_at", "due_at"),
+    sa.Index(
+        "ix_aggregate_groups_complete",
+        "id",
+        sqlite_where=sa.text("state = 'complete'"),
+        postgresql_where=sa.text("state = 'complete'"),
+    ),
+)
+
+# A message is collected once per aggregator: a redelivery finds it there and adds nothing.
+aggregate_items = sa.Table(
+    "aggregate_items",
+    metadata,
+    sa.Column(
+        "group_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("flow", sa.String, nullable=False),
+    sa.Column("step", sa.String, nullable=False),
+    sa.Column("message_id", sa.String, nullable=False),
+    sa.Column("item", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("flow", "step", "message_id"),
+)
+
+# A dedupe step's keys: the message that first carried each, when, and its rank (for a
+# window counted in keys rather than time).
+dedupe_keys = sa.Table(
+    "dedupe_keys",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("step", sa.String, primary_key=True),
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("message_id", sa.String, nullable=False),
+    sa.Column("seen_at", sa.Double, nullable=False),
+    sa.Column("rank", sa.BigInteger, nullable=False),
+    sa.Index("ix_dedupe_keys_seen_at", "flow", "step", "seen_at"),
+    sa.Index("ix_dedupe_keys_rank", "flow", "step", "rank"),
+)
+
+# --- the state of background sources (storage/connector_state.py) ---------------------------
+# One row per source of a flow: its state (a cursor, the last tick fired) as the connector
+# saved it once the messages it read were persisted, and the process that runs it for now
+# (a lease: with several server processes, one of them runs each source).
+
+connector_state = sa.Table(
+    "connector_state",
+    metadata,
+    sa.Column("flow", sa.String, primary_key=True),
+    sa.Column("slot", sa.String, primary_key=True),
+    sa.Column("connector", sa.String, nullable=False),
+    sa.Column("state", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("owner", sa.String, nullable=True),
+    sa.Column("lease_until", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+# --- plan records (storage/plan_records.py) -------------------------------------------------
+# What people report on the plan's tasks, one row per report (history is kept: the schedule
+# applies them in order over the plan files), and named baselines: snapshots of every task's
+# dates, duration and cost. Plan moments are wall-clock dates or date-times on the project's
+# calendars, so they are kept as ISO text (a bare date and midnight mean different things).
+
+plan_task_updates = sa.Table(
+    "plan_task_updates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task", sa.String, nullable=False),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("author", sa.String, nullable=False),
+    sa.Column("percent_complete", sa.Float, nullable=True),
+    sa.Column("actual_start", sa.String, nullable=True),
+    sa.Column("actual_finish", sa.String, nullable=True),
+    sa.Column("status", sa.String, nullable=True),
+    sa.Column("remaining_duration", sa.String, nullable=True),
+    sa.Column("note", sa.String, nullable=True),
+    sa.Index("ix_plan_task_updates_task_recorded_at", "task", "recorded_at"),
+    sqlite_autoincrement=True,
+)
+
+plan_baselines = sa.Table(
+    "plan_baselines",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("saved_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("saved_by", sa.String, nullable=False),
+    sa.Column("status_date", sa.String, nullable=True),
+    sa.Column("task_count", sa.Integer, nullable=False),
+    # {task id: {start, finish, duration_minutes, cost}}, moments as ISO text.
+    sa.Column("tasks", sa.JSON, nullable=False),
+)
+
+# --- risks raised by signals, and change requests' workflow (storage/risk_records.py,
+# storage/change_records.py) -----------------------------------------------------------------
+# Declared risks and change requests are definitions in plan files; what happens to them is
+# kept here: one automatic risk per signal kind and reference (reopened when the signal comes
+# back), every signal received, and the workflow state of each change request (its history of
+# transitions is in the audit log).
+
+automatic_risks = sa.Table(
+    "automatic_risks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String, nullable=False),  # "kind|ref": one risk per signal kind and ref
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("ref", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("impact", sa.JSON, nullable=False),
+    sa.Column("response_plan", sa.String, nullable=True),
+    sa.Column("tasks", sa.JSON, nullable=False),
+    sa.Column("refs", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("occurrences", sa.Integer, nullable=False),
+    sa.Column("raised_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("updated_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("key"),
+    sqlite_autoincrement=True,
+)
+
+risk_signals = sa.Table(
+    "risk_signals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("received_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("ref", sa.String, nullable=False),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("cleared", sa.Boolean, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("risk_id", sa.Integer, nullable=True),
+    sa.Index("ix_risk_signals_kind_ref_received_at", "kind", "ref", "received_at"),
+    sqlite_autoincrement=True,
+)
+
+change_request_states = sa.Table(
+    "change_request_states",
+    metadata,
+    sa.Column("change_id", sa.String, primary_key=True),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False, default=_now),
+    sa.Column("updated_by", sa.String, nullable=False),
+    # The impact analysis when it was assessed, as shown to whoever approves it.
+    sa.Column("assessment", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("note", sa.String, nullable=True),
+    sa.Column("emergency_reason", sa.String, nullable=True),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -32,6 +33,13 @@ class RecordingSink:
 
 @pytest.fixture
 def sink() -> Iterator[RecordingSink]:
+    with recording_sink() as state:
+        yield state
+
+
+@contextlib.contextmanager
+def recording_sink() -> Iterator[RecordingSink]:
+    """A recording downstream system on its own port, for as long as the block runs."""
     state = RecordingSink(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -55,9 +63,11 @@ def sink() -> Iterator[RecordingSink]:
     state.url = f"http://127.0.0.1:{server.server_address[1]}/ingest"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

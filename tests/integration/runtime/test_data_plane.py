@@ -170,6 +170,6 @@ async def test_a_flow_naming_a_connector_this_installation_lacks_is_unavailable_
 
     status = await _w1(runtime)
     assert status.state is FlowState.UNAVAILABLE
-    assert "source connector 'amqp' is not available" in (status.reason or "")
+    assert "no source connector 'amqp'" in (status.reason or "")
     assert ("POST", "/orders") not in runtime.data_plane.routes
     assert ("POST", "/orders/durable") in runtime.data_plane.routes

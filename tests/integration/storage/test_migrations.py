@@ -26,6 +26,12 @@ TABLES = {
     "messages",
     "message_leases",
     "flow_counters",
+    "aggregate_groups",
+    "aggregate_items",
+    "dedupe_keys",
+    "connector_state",
+    "plan_task_updates",
+    "plan_baselines",
 }
 
 # Two interpreters that migrate the same database at the same instant.

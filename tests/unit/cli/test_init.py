@@ -17,6 +17,7 @@ TEMPLATE_FILES = {
     "README.md",
     "interloom.yaml",
     "contracts/crm.openapi.yaml",
+    "contracts/customer-lookup.schema.json",
     "flows/customer-lookup.yaml",
     "plan/plan.yaml",
     "systems/crm.yaml",

@@ -21,6 +21,16 @@ from pydantic import BeforeValidator, Field, model_validator
 from interloom.core.definition import AnyRef, Definition, PlanId, Text
 from interloom.core.delivery.activities import ConstraintType, LinkType, Moment
 from interloom.core.delivery.calendar import Calendar
+from interloom.core.delivery.changes import (
+    ChangeRequest,
+    DurationEdit,
+    FreezeWindow,
+    LinkEdit,
+    ProposedEdits,
+)
+from interloom.core.delivery.raci import RaciAssignment, Stakeholder
+from interloom.core.delivery.risks import Risk
+from interloom.core.delivery.sprints import Sprint
 
 _AMOUNT = re.compile(r"^\s*(?P<sign>[-+]?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[a-z%]*)\s*$")
 _UNITS = {
@@ -217,6 +227,13 @@ class ProjectSchedule(Definition):
     )
 
 
+# Sprints and change requests are declared beside their algorithms and name this module's
+# types, which they cannot import (this module imports them): resolve those names here.
+_NAMES = {"WorkAmount": WorkAmount, "DependencyEntry": DependencyEntry, "Task": Task}
+for _section in (Sprint, DurationEdit, LinkEdit, ProposedEdits, ChangeRequest):
+    _section.model_rebuild(_types_namespace=_NAMES)
+
+
 class Plan(Definition):
     """One ``plan/*.yaml`` file (a project's plan may span several)."""
 
@@ -225,3 +242,13 @@ class Plan(Definition):
     resources: list[PlanResource] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
+    sprints: list[Sprint] = Field(default_factory=list, description="Time-boxes tasks join.")
+    risks: list[Risk] = Field(default_factory=list, description="The risk register.")
+    change_requests: list[ChangeRequest] = Field(default_factory=list)
+    freeze_windows: list[FreezeWindow] = Field(
+        default_factory=list, description="Periods in which changes to a scope are refused."
+    )
+    stakeholders: list[Stakeholder] = Field(default_factory=list)
+    raci: list[RaciAssignment] = Field(
+        default_factory=list, description="Who is R, A, C and I for each deliverable."
+    )

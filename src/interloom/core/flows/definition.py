@@ -19,6 +19,10 @@ class Owner(Definition):
 class Endpoint(Definition):
     """A source or sink: a connector, its settings and the interface it speaks."""
 
+    id: SlugId | None = Field(
+        default=None,
+        description="A sink's id, for routing (default sink-<index>, from sink-0).",
+    )
     connector: SlugId = Field(description="Connector name, e.g. http, schedule, file, sql.")
     interface: InterfaceRef | None = None
     config: dict[str, Any] = Field(default_factory=dict)
@@ -64,3 +68,8 @@ class Flow(Definition):
     steps: list[Step] = Field(default_factory=list)
     sinks: list[Endpoint] = Field(min_length=1)
     error_policy: ErrorPolicy = Field(default_factory=ErrorPolicy)
+
+    @property
+    def sink_ids(self) -> list[str]:
+        """Each sink's id, in order: its own, or ``sink-<index>``."""
+        return [sink.id or f"sink-{index}" for index, sink in enumerate(self.sinks)]

@@ -28,7 +28,7 @@ from interloom.core.flows.expressions import (
     parse_tree,
 )
 
-__all__ = ["expression_lineage", "mapping_lineage"]
+__all__ = ["expression_lineage", "mapping_lineage", "set_lineage"]
 
 Path = tuple[str, ...]
 Lineage = dict[str, list[str]]
@@ -55,6 +55,26 @@ def mapping_lineage(
     analysis = _Analysis(arrays={_source_path(p) for p in array_paths})
     for target, expression in fields.items():
         _trace(analysis, expression, tuple(target.split(".")))
+    return analysis.render()
+
+
+def set_lineage(
+    fields: Mapping[str, str | CompiledExpression],
+    values: Iterable[str] = (),
+    *,
+    array_paths: Iterable[str] = (),
+) -> Lineage:
+    """Target field → sorted source fields, for a ``set`` step: what it writes, and from what.
+
+    ``fields`` are the computed targets (dotted path → expression, evaluated on the incoming
+    message, as ``map``'s field-by-field form); ``values`` the targets given literal values,
+    which come from no source field. Fields the step does not write keep their lineage.
+    """
+    analysis = _Analysis(arrays={_source_path(p) for p in array_paths})
+    for target, expression in fields.items():
+        _trace(analysis, expression, tuple(target.split(".")))
+    for target in values:
+        analysis.targets.setdefault(tuple(target.split(".")), set())
     return analysis.render()
 
 

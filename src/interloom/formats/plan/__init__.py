@@ -1,0 +1,1 @@
+"""Plan files in other tools' formats: MS Project XML (MSPDI), CSV of tasks, iCalendar, YAML."""

@@ -1,0 +1,156 @@
+"""Fake HTTP sessions for flow tests: a sink or an enricher answers from a script, no network.
+
+A :class:`FakeSession` stands where a connector or a step keeps its pooled aiohttp session.
+Each request is recorded (:class:`FakeCall`) and answered with the next scripted
+:class:`~interloom.core.flows.testcase.FakeAnswer` (the last one repeats): a status with a
+body, or a failure that aiohttp would raise (a refused connection, a timeout). The code under
+test — the sink's status handling, the enricher's merge — is the runtime's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import orjson
+
+from interloom.core.flows.testcase import FakeAnswer, FakeFailure, UnfakedCallError
+
+__all__ = ["FakeCall", "FakeResponse", "FakeSession", "encoded_body"]
+
+_OK = FakeAnswer()
+
+
+@dataclass(slots=True)
+class FakeCall:
+    """One request a fake received, and what it answered."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any
+    status: int | None  # None: the answer was a failure
+    failure: str | None = None
+
+
+def encoded_body(body: Any) -> bytes:
+    """An answer's body as bytes: text as is, anything else as JSON, nothing as empty."""
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return orjson.dumps(body)
+
+
+def _decoded(data: Any) -> Any:
+    raw: bytes | None = None
+    if data is None:
+        return None
+    if isinstance(data, bytes | bytearray):
+        raw = bytes(data)
+    elif hasattr(data, "decode"):  # an aiohttp payload
+        text = data.decode()
+        raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if raw is None:
+        return data
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+class FakeResponse:
+    """What ``session.request(...)`` yields: a status, headers and a body to read."""
+
+    def __init__(self, answer: FakeAnswer) -> None:
+        self.status = answer.status
+        self.headers = dict(answer.headers)
+        self._body = encoded_body(answer.body)
+
+    async def read(self) -> bytes:
+        """The whole body."""
+        return self._body
+
+    async def text(self) -> str:
+        """The body as text."""
+        return self._body.decode("utf-8", errors="replace")
+
+    async def json(self) -> Any:
+        """The body as JSON."""
+        return orjson.loads(self._body) if self._body else None
+
+    def release(self) -> None:
+        """Nothing to release."""
+
+
+class _Pending:
+    """The async context manager ``request`` returns: fails on entry for a scripted failure."""
+
+    def __init__(self, answer: FakeAnswer, method: str, url: str) -> None:
+        self._answer = answer
+        self._where = f"{method} {url}"
+
+    async def __aenter__(self) -> FakeResponse:
+        if self._answer.error is FakeFailure.TIMEOUT:
+            raise TimeoutError(f"{self._where}: no answer in time (fake)")
+        if self._answer.error is FakeFailure.CONNECTION:
+            raise aiohttp.ClientConnectionError(f"{self._where}: connection refused (fake)")
+        return FakeResponse(self._answer)
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class FakeSession:
+    """Answers requests from a script, records each one; no fake given: ``default``, or fail."""
+
+    owner: str
+    answers: Sequence[FakeAnswer] = ()
+    default: FakeAnswer | None = _OK
+    calls: list[FakeCall] = field(default_factory=list)
+    closed: bool = False
+
+    def _next(self, method: str, url: str) -> FakeAnswer:
+        if self.answers:
+            return self.answers[min(len(self.calls), len(self.answers) - 1)]
+        if self.default is None:
+            raise UnfakedCallError(self.owner, method, url)
+        return self.default
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> _Pending:
+        """Record the request and answer it (as ``aiohttp.ClientSession.request`` would)."""
+        answer = self._next(method, str(url))
+        body = json if json is not None else _decoded(data)
+        self.calls.append(
+            FakeCall(
+                method=method,
+                url=str(url),
+                headers=dict(headers or {}),
+                body=body,
+                status=None if answer.error is not None else answer.status,
+                failure=answer.error.value if answer.error is not None else None,
+            )
+        )
+        return _Pending(answer, method, str(url))
+
+    async def close(self) -> None:
+        """Nothing is open; closing is remembered."""
+        self.closed = True

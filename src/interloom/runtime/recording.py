@@ -1,0 +1,177 @@
+"""Recording a flow's inputs as the data plane takes them in (``interloom record``).
+
+The data plane keeps a :class:`Recorders` table, flow id to :class:`FlowRecorder`. When it is
+empty — recording is off everywhere — a request costs one more check of it. For a flow being
+recorded, the request runs as always, its answer is captured on the way out, and the exchange
+is appended to the recording file (:mod:`interloom.formats.flow_recording`) with the flow's
+version. Only what the flow took in is recorded: a request refused before (not JSON, too
+large, a bad signature) is not an input of the flow.
+
+Each line is written with one ``write`` on a file opened for appending, so several server
+processes recording the same flow to one file do not interleave their lines. A recorder stops
+by itself after ``limit`` inputs (counted in its process).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from interloom.core.contracts.traffic import Body, Exchange, RecordedRequest, RecordedResponse
+from interloom.core.messages import Message
+from interloom.formats.flow_recording import flow_exchange_line, redacted_headers
+from interloom.runtime.pipeline import CompiledFlow
+
+log = structlog.get_logger(__name__)
+
+Scope = MutableMapping[str, Any]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Run = Callable[[CompiledFlow, Message, Send], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class FlowRecorder:
+    """Appends each input of one flow to a recording file, up to ``limit`` inputs."""
+
+    flow: str
+    path: Path
+    limit: int | None = None
+    recorded: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stopped_at: datetime | None = None
+    _fd: int | None = None
+
+    def open(self) -> FlowRecorder:
+        """Create the file (and its folder) or append to it; OSError when that fails."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return self
+
+    @property
+    def done(self) -> bool:
+        """Whether the recorder has stopped: closed, or its limit reached."""
+        return self._fd is None or (self.limit is not None and self.recorded >= self.limit)
+
+    def write(self, line: bytes) -> bool:
+        """Append one line; False (and nothing written) once the recorder is done."""
+        if self.done:
+            return False
+        assert self._fd is not None
+        os.write(self._fd, line)
+        self.recorded += 1
+        return True
+
+    def close(self) -> None:
+        """Stop recording and close the file."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self.stopped_at = datetime.now(UTC)
+
+
+class Recorders(dict[str, FlowRecorder]):
+    """The flows being recorded (flow id to recorder); ``finished`` keeps the last stopped one
+    of each flow, so that its count can still be asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished: dict[str, FlowRecorder] = {}
+
+    def start(self, recorder: FlowRecorder) -> None:
+        """Record ``recorder.flow`` with ``recorder`` (stopping the one before)."""
+        self.stop(recorder.flow)
+        self[recorder.flow] = recorder.open()
+        log.info("flow.recording.started", flow=recorder.flow, file=str(recorder.path))
+
+    def stop(self, flow: str) -> FlowRecorder | None:
+        """Stop recording ``flow``; its recorder (None when it was not being recorded)."""
+        recorder = self.pop(flow, None)
+        if recorder is None:
+            return self.finished.get(flow)
+        recorder.close()
+        self.finished[flow] = recorder
+        log.info("flow.recording.stopped", flow=flow, recorded=recorder.recorded)
+        return recorder
+
+    def close(self) -> None:
+        """Stop every recording."""
+        for flow in list(self):
+            self.stop(flow)
+
+
+def _text(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+def _url(scope: Scope) -> str:
+    host = next((_text(v) for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    query = scope.get("query_string") or b""
+    suffix = "?" + _text(query) if query else ""
+    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}{suffix}"
+
+
+def _content_type(headers: tuple[tuple[str, str], ...]) -> str | None:
+    return next((value for name, value in headers if name.lower() == "content-type"), None)
+
+
+async def run_recorded(
+    recorders: Recorders,
+    recorder: FlowRecorder,
+    run: Run,
+    flow: CompiledFlow,
+    message: Message,
+    scope: Scope,
+    body: bytes,
+    send: Send,
+) -> None:
+    """Run ``message`` through ``flow`` as ``run`` does; append the exchange to the recording."""
+    status = 500
+    answer_headers: tuple[tuple[str, str], ...] = ()
+    chunks: list[bytes] = []
+
+    async def captured(event: MutableMapping[str, Any]) -> None:
+        nonlocal status, answer_headers
+        if event["type"] == "http.response.start":
+            status = event["status"]
+            answer_headers = tuple((_text(k), _text(v)) for k, v in event.get("headers", ()))
+        elif event["type"] == "http.response.body":
+            chunks.append(event.get("body", b""))
+        await send(event)
+
+    started, clock = datetime.now(UTC), time.perf_counter()
+    try:
+        await run(flow, message, captured)
+    finally:
+        headers = tuple((_text(k), _text(v)) for k, v in scope["headers"])
+        exchange = Exchange(
+            request=RecordedRequest(
+                method=scope["method"],
+                url=_url(scope),
+                headers=redacted_headers(headers),
+                body=Body.from_bytes(body, _content_type(headers)),
+            ),
+            response=RecordedResponse(
+                status=status,
+                headers=answer_headers,
+                body=Body.from_bytes(b"".join(chunks), _content_type(answer_headers)),
+            ),
+            started_at=started,
+            duration_ms=(time.perf_counter() - clock) * 1000,
+        )
+        try:
+            recorder.write(flow_exchange_line(exchange, flow.id, flow.version))
+        except OSError as error:  # a full disk stops the recording, never the flow
+            log.error("flow.recording.failed", flow=flow.id, error=str(error))
+            recorder.close()
+        if recorder.done and recorders.get(flow.id) is recorder:
+            recorders.stop(flow.id)

@@ -1,0 +1,47 @@
+"""The delivery-management routes keep to their OpenAPI document under generated requests.
+
+Schemathesis generates valid and invalid requests for every sprint, earned-value, RACI, risk,
+signal, change and report operation and checks each response: no 5xx, a declared status code
+and content type, invalid requests refused. The app serves the small project on SQLite.
+
+Response bodies are not checked against the document's ``date-time`` format: plan moments are
+wall-clock times without an offset (calendars count local working hours), which RFC 3339 does
+not allow. FastAPI builds every body from its response model, so the shape itself holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from interloom.api.app import create_app, openapi_document
+from interloom.services.server import ServerConfig
+
+from .conftest import SMALL_PROJECT
+
+ROUTES = r"^/api/v1/(plan/(sprints|evm|raci)|risks|signals|changes|reports)"
+
+schema = schemathesis.openapi.from_dict(openapi_document()).include(path_regex=ROUTES)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The app serving a copy of the small project on a SQLite file."""
+    tmp = tmp_path_factory.mktemp("delivery-schemathesis")
+    root = tmp / "small-project"
+    shutil.copytree(SMALL_PROJECT, root)
+    return create_app(
+        ServerConfig(root=root, database_url=f"sqlite:///{tmp / 'interloom.db'}", watch=False)
+    )
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_delivery_routes_keep_to_the_document(app: FastAPI, case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(app=app, excluded_checks=[response_schema_conformance])
