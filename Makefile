@@ -89,6 +89,7 @@ lint: $(STAMP) ## ruff (check + format), mypy, import-linter; runs all, fails if
 	echo "make lint: all checks passed"
 
 test: $(STAMP) ## start the services (scripts/services.sh postgres), lint, pytest; fails if either fails
+	@bash scripts/system-packages.sh
 	@exports=$$(bash scripts/services.sh postgres); \
 	eval "$$exports"; \
 	echo "$$exports" | sed 's/^/+ /'; \
@@ -114,6 +115,11 @@ docs: $(STAMP) ## regenerate docs/schema/*.schema.json, docs/openapi.json, docs/
 	$(BIN)/interloom schema --all --write docs/schema
 	$(BIN)/interloom openapi --write docs/openapi.json
 	$(BIN)/interloom errors --write docs/errors.md
+	bash scripts/system-packages.sh
+	$(BIN)/interloom --project examples/retail catalog graph --declared --format dot \
+	  --output-file docs/landscape.dot
+	$(BIN)/interloom --project examples/retail catalog graph --declared --format svg \
+	  --output-file docs/landscape.svg
 	$(BIN)/interloom contracts rules --write docs/contracts-diff.md
 
 # --- housekeeping -----------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_a_wrong_expectation_fails_with_the_pointer(flow_runner):
     flow_runner("w1", ORDER).assert_output({{"orderRef": "ORD-0"}}, match="subset")
 
 
-@pytest.mark.interloom_project(r"{ROOT / 'tests' / 'data' / 'projects' / 'valid-minimal'}")
+@pytest.mark.interloom_project(r"{ROOT / "tests" / "data" / "projects" / "valid-minimal"}")
 def test_the_marker_chooses_another_project(interloom_project):
     assert interloom_project.root.name == "valid-minimal"
 '''

@@ -224,4 +224,3 @@ def replay(
         _print_replay(report)
     if not report.ok:
         raise typer.Exit(1)
-

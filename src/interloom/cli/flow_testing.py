@@ -96,7 +96,9 @@ def _print_failure(failure: dict[str, Any]) -> None:
             elif line.startswith("@@"):
                 style = "cyan"
             text = escape(line)
-            console.print(f"      [{style}]{text}[/]" if style else f"      {text}", highlight=False)
+            console.print(
+                f"      [{style}]{text}[/]" if style else f"      {text}", highlight=False
+            )
 
 
 def _print_details(case: CaseReport) -> None:
@@ -131,7 +133,10 @@ def _print_report(report: FlowTestReport) -> None:
             table.add_column(column, justify="right" if column == "ms" else "left")
         for case in report.cases:
             table.add_row(
-                _MARKS[case.outcome], escape(case.flow), escape(case.name), f"{case.duration_ms:.1f}"
+                _MARKS[case.outcome],
+                escape(case.flow),
+                escape(case.name),
+                f"{case.duration_ms:.1f}",
             )
         console.print(table)
     for case in report.cases:
@@ -161,7 +166,7 @@ def _json(report: FlowTestReport) -> dict[str, Any]:
 
 
 @app.command("test")
-def test_flows(
+def run_tests(
     ctx: typer.Context,
     flows: Annotated[
         list[str] | None,
@@ -175,8 +180,7 @@ def test_flows(
         str | None,
         typer.Option(
             "-k",
-            help="Run the cases whose 'flow::case name' contains this text (or matches this "
-            "glob).",
+            help="Run the cases whose 'flow::case name' contains this text (or matches this glob).",
         ),
     ] = None,
     output: OutputOption = OutputFormat.TEXT,
@@ -185,11 +189,11 @@ def test_flows(
     root = ctx.obj.root
     collection: TestCollection = collect_flow_tests(root, flows or (), pattern)
     if collection.total == 0 and not collection.errors:
-        nothing = (
-            "no test case matches" if collection.filtered else "no test cases in flows/tests/"
-        )
+        nothing = "no test case matches" if collection.filtered else "no test cases in flows/tests/"
         if output is OutputFormat.JSON:
-            print_json({"ok": not collection.filtered, "summary": {}, "cases": [], "message": nothing})
+            print_json(
+                {"ok": not collection.filtered, "summary": {}, "cases": [], "message": nothing}
+            )
         else:
             console.print(f"[yellow]{nothing}[/]")
         raise typer.Exit(1 if collection.filtered else 0)

@@ -12,6 +12,7 @@ from interloom import __version__
 from interloom.cli import (
     catalog,
     connectors,
+    contract_impact,  # noqa: F401  (adds contracts impact)
     contracts,
     dlq,
     flow_recording,

@@ -21,6 +21,9 @@ are the inputs, and the flow is named on the command line.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,12 +31,17 @@ import orjson
 from interloom.core.contracts.traffic import Exchange, Headers
 from interloom.core.errors import Location
 from interloom.core.flows.recording import RecordedInput, RecordingError
-from interloom.formats.traffic.recording import exchange_record, iter_recording
+from interloom.formats.traffic.recording import (
+    RECORDING_VERSION,
+    exchange_record,
+    iter_recording,
+)
 
 __all__ = [
     "FLOW_KEY",
     "REDACTED",
     "flow_exchange_line",
+    "flow_input_line",
     "read_flow_recording",
     "redacted_headers",
 ]
@@ -60,6 +68,59 @@ def flow_exchange_line(exchange: Exchange, flow: str, version: int) -> bytes:
     """One line of a flow recording (newline included)."""
     record = exchange_record(exchange)
     record[FLOW_KEY] = {"id": flow, "version": version}
+    return orjson.dumps(record) + b"\n"
+
+
+def _body(data: bytes) -> dict[str, Any] | None:
+    if not data:
+        return None
+    try:
+        return {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode("ascii")}
+
+
+def flow_input_line(
+    *,
+    flow: str,
+    version: int,
+    method: str,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    status: int,
+    answer_headers: Sequence[tuple[str, str]],
+    answer: bytes,
+    started: datetime,
+    duration_ms: float,
+) -> bytes:
+    """One line of a flow recording, built straight from what the data plane holds.
+
+    The same line as :func:`flow_exchange_line` gives for the same exchange (request headers
+    redacted here), without building the exchange's models on the hot path of a recorded flow.
+    """
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "headers": [[name, value] for name, value in redacted_headers(tuple(headers))],
+    }
+    if (request_body := _body(body)) is not None:
+        request["body"] = request_body
+    response: dict[str, Any] = {
+        "status": status,
+        "reason": None,
+        "headers": [[name, value] for name, value in answer_headers],
+    }
+    if (response_body := _body(answer)) is not None:
+        response["body"] = response_body
+    record = {
+        "v": RECORDING_VERSION,
+        "time": started.isoformat(),
+        "duration_ms": round(duration_ms, 3),
+        "request": request,
+        "response": response,
+        FLOW_KEY: {"id": flow, "version": version},
+    }
     return orjson.dumps(record) + b"\n"
 
 

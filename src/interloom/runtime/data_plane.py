@@ -41,17 +41,18 @@ def _error(code: str, error: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _client_key(scope: Scope) -> str | None:
-    """The message id from the sender's ``Idempotency-Key`` header; "" when it is unusable.
+    """The sender's ``Idempotency-Key`` header; "" when it is unusable, None when absent.
 
-    A sender that retries with the same key gets the same message: a durable source stores it
-    once, and every sink receives the same idempotency key, however often the sender retried.
+    A sender that retries with the same key gets the same message (id ``c:FLOW:KEY``, unique
+    across flows): a durable source stores it once, and every sink receives the same
+    idempotency key, however often the sender retried.
     """
     for name, value in scope["headers"]:
         if name == b"idempotency-key":
             raw: bytes = value
             if not 0 < len(raw) <= 200 or not all(33 <= c <= 126 for c in raw):
                 return ""
-            return "c:" + raw.decode("ascii")
+            return raw.decode("ascii")
     return None
 
 
@@ -127,7 +128,10 @@ class DataPlane:
                 ),
             )
             return
-        message = Message(flow.id, data) if key is None else Message(flow.id, data, id=key)
+        if key is None:
+            message = Message(flow.id, data)
+        else:
+            message = Message(flow.id, data, id=f"c:{flow.id}:{key}")
         if self.recorders:  # recording off: this check is all it costs
             recorder = self.recorders.get(flow.id)
             if recorder is not None:
@@ -223,29 +227,31 @@ class DataPlane:
                 await park(self.store, flow, outcome.parked)
             await write_deliveries(flow, outcome)
         except StepRaisedError as raised:
-            error = raised.error
-            if isinstance(error, MessageRejectedError):
+            failure = raised.error
+            if isinstance(failure, MessageRejectedError):
                 counters.rejected += 1
-                details = error.details
-                payload = _error(error.code, "invalid_message", error.message, details=details)
+                details = failure.details
+                payload = _error(failure.code, "invalid_message", failure.message, details=details)
                 await _answer(send, 422, {**payload, "step": raised.step})
-            elif isinstance(error, SinkError | StepFailedError | StorageError):
+            elif isinstance(failure, SinkError | StepFailedError | StorageError):
                 counters.failed += 1
                 log.warning(
                     "flow.step.failed",
                     flow=flow.id,
                     message_id=message.id,
                     step=raised.step,
-                    error=error.message,
+                    error=failure.message,
                 )
-                status = 503 if isinstance(error, StorageError) else 502
-                await _answer(send, status, _error(error.code, "downstream_failed", error.message))
-            elif isinstance(error, InterloomError):
+                status = 503 if isinstance(failure, StorageError) else 502
+                await _answer(
+                    send, status, _error(failure.code, "downstream_failed", failure.message)
+                )
+            elif isinstance(failure, InterloomError):
                 counters.rejected += 1
-                await _answer(send, 422, _error(error.code, "unprocessable", error.message))
+                await _answer(send, 422, _error(failure.code, "unprocessable", failure.message))
             else:
                 counters.failed += 1
-                raise error from None
+                raise failure from None
             return
         except StorageError as error:  # parking an item failed
             counters.failed += 1
@@ -253,11 +259,11 @@ class DataPlane:
             return
         if outcome.deliveries or outcome.held:
             counters.delivered += 1
-            status = "accepted" if outcome.deliveries else "aggregated"
+            verdict = "accepted" if outcome.deliveries else "aggregated"
         else:
             counters.filtered += 1
-            status = "filtered"
-        answer: dict[str, Any] = {"id": message.id, "status": status}
+            verdict = "filtered"
+        answer: dict[str, Any] = {"id": message.id, "status": verdict}
         if outcome.deliveries and outcome.deliveries[0].id != message.id:
             answer["messages"] = len(outcome.deliveries)
         if outcome.parked:

@@ -171,21 +171,21 @@ class DeliveryWorker:
             if CRASH.armed:
                 CRASH.reached("after-effect")
         except StepRaisedError as raised:
-            error = raised.error
-            if isinstance(error, SinkError | StepFailedError):
-                retryable = getattr(error, "retryable", True)
-                await self._failed(flow, stored, error.message, raised.step, retryable=retryable)
-            elif isinstance(error, MessageRejectedError):
+            failure = raised.error
+            if isinstance(failure, SinkError | StepFailedError):
+                retryable = getattr(failure, "retryable", True)
+                await self._failed(flow, stored, failure.message, raised.step, retryable=retryable)
+            elif isinstance(failure, MessageRejectedError):
                 await self._failed(
-                    flow, stored, rejection_text(error), raised.step, retryable=False
+                    flow, stored, rejection_text(failure), raised.step, retryable=False
                 )
-            elif isinstance(error, StorageError):
-                await self._failed(flow, stored, str(error), raised.step, retryable=True)
-            elif isinstance(error, InterloomError):
-                await self._failed(flow, stored, str(error), raised.step, retryable=False)
+            elif isinstance(failure, StorageError):
+                await self._failed(flow, stored, str(failure), raised.step, retryable=True)
+            elif isinstance(failure, InterloomError):
+                await self._failed(flow, stored, str(failure), raised.step, retryable=False)
             else:
                 log.exception("delivery.step.crashed", flow=flow.id, step=raised.step)
-                await self._failed(flow, stored, repr(error), raised.step, retryable=True)
+                await self._failed(flow, stored, repr(failure), raised.step, retryable=True)
             return
         except StorageError as error:  # parking an item failed: try the whole message again
             await self._failed(flow, stored, str(error), None, retryable=True)

@@ -61,7 +61,6 @@ from interloom.runtime.pipeline import CompiledFlow, compile_flow
 from interloom.runtime.processors import (
     DROP,
     Aggregation,
-    MessageRejectedError,
     StepFailedError,
     StepResources,
 )
@@ -376,9 +375,7 @@ class FlowHarness:
                 body = flow.admit(body)
             except InterloomError as error:
                 step = _failing_admission(flow, body)
-                return MessageRun(
-                    message_id, MessageStatus.REJECTED, error=_run_error(error, step)
-                )
+                return MessageRun(message_id, MessageStatus.REJECTED, error=_run_error(error, step))
             if body is DROP:
                 return MessageRun(message_id, MessageStatus.FILTERED)
         return await self._deliver(orjson.dumps(body), message_id, flow.delivery_steps)
@@ -520,9 +517,7 @@ async def run_flow(
     source_map: SourceMap | None = None,
 ) -> HarnessResult:
     """Send each input through ``flow`` with fakes; what happened to each, and to the sinks."""
-    harness = FlowHarness.build(
-        flow, root, environ=environ, fakes=fakes, source_map=source_map
-    )
+    harness = FlowHarness.build(flow, root, environ=environ, fakes=fakes, source_map=source_map)
     async with harness:
         for body in inputs:
             await harness.send(body, headers)

@@ -24,9 +24,8 @@ from typing import Any
 
 import structlog
 
-from interloom.core.contracts.traffic import Body, Exchange, RecordedRequest, RecordedResponse
 from interloom.core.messages import Message
-from interloom.formats.flow_recording import flow_exchange_line, redacted_headers
+from interloom.formats.flow_recording import flow_input_line
 from interloom.runtime.pipeline import CompiledFlow
 
 log = structlog.get_logger(__name__)
@@ -120,10 +119,6 @@ def _url(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{scope['path']}{suffix}"
 
 
-def _content_type(headers: tuple[tuple[str, str], ...]) -> str | None:
-    return next((value for name, value in headers if name.lower() == "content-type"), None)
-
-
 async def run_recorded(
     recorders: Recorders,
     recorder: FlowRecorder,
@@ -136,14 +131,14 @@ async def run_recorded(
 ) -> None:
     """Run ``message`` through ``flow`` as ``run`` does; append the exchange to the recording."""
     status = 500
-    answer_headers: tuple[tuple[str, str], ...] = ()
+    answer_headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
 
     async def captured(event: MutableMapping[str, Any]) -> None:
         nonlocal status, answer_headers
         if event["type"] == "http.response.start":
             status = event["status"]
-            answer_headers = tuple((_text(k), _text(v)) for k, v in event.get("headers", ()))
+            answer_headers = [(_text(k), _text(v)) for k, v in event.get("headers", ())]
         elif event["type"] == "http.response.body":
             chunks.append(event.get("body", b""))
         await send(event)
@@ -152,24 +147,21 @@ async def run_recorded(
     try:
         await run(flow, message, captured)
     finally:
-        headers = tuple((_text(k), _text(v)) for k, v in scope["headers"])
-        exchange = Exchange(
-            request=RecordedRequest(
+        try:
+            line = flow_input_line(
+                flow=flow.id,
+                version=flow.version,
                 method=scope["method"],
                 url=_url(scope),
-                headers=redacted_headers(headers),
-                body=Body.from_bytes(body, _content_type(headers)),
-            ),
-            response=RecordedResponse(
+                headers=[(_text(k), _text(v)) for k, v in scope["headers"]],
+                body=body,
                 status=status,
-                headers=answer_headers,
-                body=Body.from_bytes(b"".join(chunks), _content_type(answer_headers)),
-            ),
-            started_at=started,
-            duration_ms=(time.perf_counter() - clock) * 1000,
-        )
-        try:
-            recorder.write(flow_exchange_line(exchange, flow.id, flow.version))
+                answer_headers=answer_headers,
+                answer=b"".join(chunks),
+                started=started,
+                duration_ms=(time.perf_counter() - clock) * 1000,
+            )
+            recorder.write(line)
         except OSError as error:  # a full disk stops the recording, never the flow
             log.error("flow.recording.failed", flow=flow.id, error=str(error))
             recorder.close()

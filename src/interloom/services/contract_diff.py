@@ -133,7 +133,8 @@ def _git_source(path: Path, revision: str) -> _Source:
             raise ValueError("it lies outside the repository")
         return show(target)
 
-    return _Source(f"{revision}:{path.as_posix()}", read_main, read_relative)
+    # Named as git names it (`main:contracts/crm.yaml`), ready for `git show`.
+    return _Source(f"{revision}:{relative}", read_main, read_relative)
 
 
 def _locate(findings: tuple[Finding, ...], lines: SourceLines) -> tuple[Finding, ...]:

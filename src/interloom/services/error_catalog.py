@@ -9,11 +9,14 @@ import interloom.connectors.spec
 import interloom.connectors.webhook
 import interloom.core.contracts.diff.errors
 import interloom.core.contracts.errors
+import interloom.core.contracts.impact.errors
 import interloom.core.contracts.traffic
 import interloom.core.delivery.changes
 import interloom.core.delivery.network
 import interloom.core.delivery.plan_errors
 import interloom.core.flows.expressions
+import interloom.core.flows.recording
+import interloom.core.flows.testcase
 import interloom.formats.plan.errors
 import interloom.runtime.execution
 import interloom.runtime.processors
@@ -26,8 +29,22 @@ from interloom.core.problems import DESCRIPTIONS, Code, severity_of
 def _error_classes(
     root: type[errors.InterloomError] = errors.InterloomError,
 ) -> list[type[errors.InterloomError]]:
-    """The tree under ``root``, depth first, as the docstring of ``core.errors`` draws it."""
-    return [root, *(c for sub in root.__subclasses__() for c in _error_classes(sub))]
+    """The tree under ``root``, depth first, as the docstring of ``core.errors`` draws it.
+
+    The errors of ``core.errors`` come in the order they are defined; those of other modules
+    after them, by code, so that the catalogue does not depend on which module was imported
+    first.
+    """
+    return [root, *(c for sub in _children(root) for c in _error_classes(sub))]
+
+
+def _children(root: type[errors.InterloomError]) -> list[type[errors.InterloomError]]:
+    def order(cls: type[errors.InterloomError]) -> tuple[bool, str, str]:
+        if cls.__module__ == errors.__name__:
+            return (False, "", "")  # a stable sort keeps their order of definition
+        return (True, cls.code, cls.__qualname__)
+
+    return sorted(root.__subclasses__(), key=order)
 
 
 def error_catalog_markdown() -> str:

@@ -250,12 +250,11 @@ class RecordingClient:
                 data = response.json()
             except ValueError:
                 data = {}
-            error = InterloomError(
+            raise InterloomError(
                 str(data.get("message") or f"the server answered {response.status_code}"),
                 hint=data.get("hint"),
                 code=str(data.get("code") or "E-INTERNAL-001"),
             )
-            raise error
         return RecordingStatus.model_validate(response.json())
 
     def start(self, flow: str, file: str | None, limit: int | None) -> RecordingStatus:
@@ -270,9 +269,7 @@ class RecordingClient:
         """Switch the flow's recording off."""
         return self._call("POST", flow, {"on": False})
 
-    def wait(
-        self, flow: str, *, interval: float = 0.5, on_status: Any = None
-    ) -> RecordingStatus:
+    def wait(self, flow: str, *, interval: float = 0.5, on_status: Any = None) -> RecordingStatus:
         """Poll until the recording stops (its limit reached, or stopped elsewhere)."""
         while True:
             status = self.status(flow)

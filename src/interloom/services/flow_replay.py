@@ -14,6 +14,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -193,21 +194,18 @@ class _Side:
         )
 
 
-async def replay_recording(
-    root: Path,
-    recording: Path,
-    against: str,
-    *,
-    flow: str | None = None,
-    fakes: Mapping[str, Sequence[FakeAnswer]] | None = None,
-    ignore: Sequence[str] = (),
-    on_message: Callable[[int, int], None] | None = None,
-) -> ReplayReport:
-    """Run each input of ``recording`` through the current flow and the ``against`` version.
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What a replay runs: the chosen inputs, both versions, and the report to fill."""
 
-    ``on_message(done, total)`` is called after each message (for a progress bar).
-    """
-    started = time.perf_counter()
+    inputs: list[RecordedInput]
+    current: Loaded[Flow]
+    other: Flow
+    report: ReplayReport
+
+
+def _prepare(root: Path, recording: Path, against: str, flow: str | None) -> _Prepared:
+    """Read the recording, the project's flow and the other version (files and git)."""
     shown = str(recording)
     try:
         data = recording.read_bytes()
@@ -234,6 +232,31 @@ async def replay_recording(
         old_version=other.version,
         new_version=current.model.version,
         skipped=len(inputs) - len(chosen),
+    )
+    return _Prepared(chosen, current, other, report)
+
+
+async def replay_recording(
+    root: Path,
+    recording: Path,
+    against: str,
+    *,
+    flow: str | None = None,
+    fakes: Mapping[str, Sequence[FakeAnswer]] | None = None,
+    ignore: Sequence[str] = (),
+    on_message: Callable[[int, int], None] | None = None,
+) -> ReplayReport:
+    """Run each input of ``recording`` through the current flow and the ``against`` version.
+
+    ``on_message(done, total)`` is called after each message (for a progress bar).
+    """
+    started = time.perf_counter()
+    prepared = await asyncio.to_thread(_prepare, root, recording, against, flow)
+    chosen, current, other, report = (
+        prepared.inputs,
+        prepared.current,
+        prepared.other,
+        prepared.report,
     )
     environ = dict(os.environ)
     old = FlowHarness.build(other, root, environ=environ, fakes=fakes)

@@ -70,8 +70,10 @@ def assert_matches(
         return
     lines = [f"{what} differs from the expected at {len(found)} place(s):"]
     for difference in found[:20]:
-        lines.append(f"  {difference.pointer or '/'} {difference.kind.value}: "
-                     f"expected {difference.expected!r}, actual {difference.actual!r}")
+        lines.append(
+            f"  {difference.pointer or '/'} {difference.kind.value}: "
+            f"expected {difference.expected!r}, actual {difference.actual!r}"
+        )
     if len(found) > 20:
         lines.append(f"  … and {len(found) - 20} more")
     lines.append(

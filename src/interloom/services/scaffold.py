@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -46,7 +47,13 @@ def init_project(directory: Path, *, name: str | None = None) -> list[Path]:
             f"'{project_name}' is not a valid project name",
             hint="use lower-case letters, digits and '-', starting with a letter (--name)",
         )
-    values = {"name": project_name, "title": project_name.replace("-", " ").capitalize()}
+    today = dt.date.today()
+    monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)  # the plan starts on a Monday
+    values = {
+        "name": project_name,
+        "title": project_name.replace("-", " ").capitalize(),
+        "start": monday.isoformat(),
+    }
     plan = [
         (directory / _DOTTED.get(rel, rel), source)
         for rel, source in _walk(_TEMPLATE)

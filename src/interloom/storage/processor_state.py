@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interloom.storage.database import Database
@@ -314,7 +315,7 @@ class ProcessorState:
                         )
                         .on_conflict_do_nothing(index_elements=["flow", "step", "key"])
                     )
-                    if inserted.rowcount:
+                    if cast("CursorResult[Any]", inserted).rowcount:
                         return None
                     continue  # recorded by a concurrent transaction: look again
                 if row.message_id == message_id:
@@ -358,7 +359,7 @@ class ProcessorState:
                 ).scalar_one()
                 stale = d.rank <= int(top) - window_keys
             result = await session.execute(sa.delete(dedupe_keys).where(mine, stale))
-        return int(result.rowcount or 0)
+        return int(cast("CursorResult[Any]", result).rowcount or 0)
 
     async def key_count(self, flow: str, step: str) -> int:
         """How many keys a dedupe step remembers."""

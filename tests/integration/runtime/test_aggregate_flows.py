@@ -9,6 +9,8 @@ from pathlib import Path
 from .conftest import RecordingSink
 from .processor_projects import FAST_RETRIES, eventually, post, running, status, write_project
 
+OUTPUT = "{'customer': $key, 'orders': $items.id, 'total': $sum($items.total), 'n': $count}"
+
 
 def batch_flow(url: str, completion: str, reply: str = "sync") -> str:
     return (
@@ -26,7 +28,7 @@ def batch_flow(url: str, completion: str, reply: str = "sync") -> str:
                   key: customer
                   item: "{{'id': id, 'total': total}}"
                   {completion}
-                  output: "{{'customer': $key, 'orders': $items.id, 'total': $sum($items.total), 'n': $count}}"
+                  output: "{OUTPUT}"
               - id: stamp
                 kind: set
                 config: {{values: {{batched: true}}}}

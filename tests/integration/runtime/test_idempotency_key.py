@@ -48,8 +48,8 @@ async def test_a_retried_key_is_stored_once_and_answered_as_a_duplicate(
         await runtime.close()
 
     assert first.status_code == again.status_code == 202
-    assert first.json() == {"id": "c:order-42", "status": "accepted"}
-    assert again.json() == {"id": "c:order-42", "status": "duplicate"}
+    assert first.json() == {"id": "c:w1-durable:order-42", "status": "accepted"}
+    assert again.json() == {"id": "c:w1-durable:order-42", "status": "duplicate"}
     assert status.received == 1
 
 
@@ -64,7 +64,7 @@ async def test_the_sink_gets_the_senders_key_in_its_idempotency_key(
 
     assert response.status_code == 202
     ((headers, _),) = sink.received
-    assert headers["Idempotency-Key"] == "w1:c:order-7"
+    assert headers["Idempotency-Key"] == "w1:c:w1:order-7"
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import jsonschema_rs
 import pytest
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from interloom.cli.main import app
@@ -53,7 +57,8 @@ def test_a_broken_mapping_fails_with_the_pointer_and_a_diff(
     out = result.stdout
     assert "✗ fail w1::an order is mapped to the downstream shape" in out
     assert '/buyer/fullName  changed  expected "Ada Lovelace", actual "ADA LOVELACE"' in out
-    assert "--- expected output" in out and "+++ actual output" in out
+    assert "--- expected output" in out
+    assert "+++ actual output" in out
     assert '-    "fullName": "Ada Lovelace"' in out
     assert '+    "fullName": "ADA LOVELACE"' in out
     assert "2 passed, 3 failed" in out
@@ -87,7 +92,8 @@ def test_update_rewrites_the_golden_files_then_the_tests_pass(
     again = runner.invoke(app, ["--project", str(bench_copy), "test", "-k", "mapped"])
 
     golden = bench_copy.parents[1] / "tests" / "data" / "w1" / "order.mapped.json"
-    assert "wrote" in updated.stdout and "order.mapped.json" in updated.stdout
+    assert "wrote" in updated.stdout
+    assert "order.mapped.json" in updated.stdout
     assert json.loads(golden.read_text("utf-8"))["buyer"]["fullName"] == "ADA LOVELACE"
     assert again.exit_code == 0, again.stdout
     assert "2 passed" in again.stdout
@@ -109,8 +115,21 @@ def test_a_project_without_tests_says_so_and_passes(runner: CliRunner, tmp_path:
     assert "no test cases in flows/tests/" in result.stdout
 
 
-def test_an_unknown_flow_is_an_error_with_a_hint(console_script) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_flow_is_an_error_with_a_hint(console_script: Callable[..., Any]) -> None:
     outcome = console_script("--project", str(BENCH), "test", "w2")
 
     assert outcome.exit_code == 1
-    assert "E-NOTFOUND-001" in outcome.stderr and "no flow 'w2'" in outcome.stderr
+    assert "E-NOTFOUND-001" in outcome.stderr
+    assert "no flow 'w2'" in outcome.stderr
+
+
+def test_the_flow_test_schema_accepts_the_bench_test_files(runner: CliRunner) -> None:
+    schema = json.loads(runner.invoke(app, ["schema", "flow-test"]).stdout)
+    check = jsonschema_rs.validator_for(schema)
+    files = sorted((BENCH / "flows" / "tests").glob("*.yaml"))
+
+    assert [f.name for f in files] == ["w1-durable.yaml", "w1.yaml"]
+    for path in files:
+        data = YAML(typ="safe", pure=True).load(path.read_text("utf-8"))
+        assert [e.message for e in check.iter_errors(data)] == [], path
+    assert not check.is_valid({"flow": "w1", "cases": [{"name": "n", "expect": {"statuz": 1}}]})

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +17,7 @@ from interloom.cli.main import app
 from interloom.core.contracts.traffic import Body, Exchange, RecordedRequest, RecordedResponse
 from interloom.formats.flow_recording import flow_exchange_line
 
+ConsoleScript = Callable[..., Any]
 ROOT = Path(__file__).resolve().parents[3]
 W1 = ROOT / "tests" / "data" / "w1"
 
@@ -84,7 +87,9 @@ def test_a_changed_mapping_is_reported_per_message_with_old_and_new(
 
     assert result.exit_code == 1
     out = result.stdout
-    assert "line 1" in out and "line 2" in out and "line 3" not in out
+    assert "line 1" in out
+    assert "line 2" in out
+    assert "line 3" not in out
     assert '/outputs/0/buyer/fullName  "Ada Lovelace" → "CUST-000981"' in out
     assert "3 messages: 1 the same, 2 different" in out
 
@@ -98,8 +103,16 @@ def test_json_output_counts_the_places_that_differ(
 
     result = runner.invoke(
         app,
-        ["--project", str(project), "replay", str(recording), "--against", str(old_flow),
-         "-o", "json"],
+        [
+            "--project",
+            str(project),
+            "replay",
+            str(recording),
+            "--against",
+            str(old_flow),
+            "-o",
+            "json",
+        ],
     )
 
     report = json.loads(result.stdout)
@@ -124,34 +137,63 @@ def test_ignored_pointers_hide_a_known_change(
 
     result = runner.invoke(
         app,
-        ["--project", str(project), "replay", str(recording), "--against", "git:HEAD",
-         "--ignore", "/outputs/*/buyer/fullName", "--ignore", "/sinks/*/*/buyer/fullName"],
+        [
+            "--project",
+            str(project),
+            "replay",
+            str(recording),
+            "--against",
+            "git:HEAD",
+            "--ignore",
+            "/outputs/*/buyer/fullName",
+            "--ignore",
+            "/sinks/*/*/buyer/fullName",
+        ],
     )
 
     assert result.exit_code == 0, result.stdout
 
 
-def test_a_revision_git_does_not_know_is_an_error(console_script, project: Path, recording: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_revision_git_does_not_know_is_an_error(
+    console_script: ConsoleScript, project: Path, recording: Path
+) -> None:
     outcome = console_script(
         "--project", str(project), "replay", str(recording), "--against", "git:no-such-rev"
     )
 
     assert outcome.exit_code == 1
-    assert "E-RECORD-004" in outcome.stderr and "no-such-rev" in outcome.stderr
+    assert "E-RECORD-004" in outcome.stderr
+    assert "no-such-rev" in outcome.stderr
 
 
 def test_a_recording_that_names_no_flow_needs_the_flow_option(
-    console_script, runner: CliRunner, project: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+    console_script: ConsoleScript,
+    runner: CliRunner,
+    project: Path,
+    tmp_path: Path,
 ) -> None:
     traffic = tmp_path / "seen.jsonl"
     traffic.write_bytes(recording_line((W1 / "order.json").read_bytes(), flow=None))
 
-    refused = console_script("--project", str(project), "replay", str(traffic), "--against",
-                             "git:HEAD")
-    chosen = runner.invoke(app, ["--project", str(project), "replay", str(traffic), "--against",
-                                 "git:HEAD", "--flow", "w1-durable"])
+    refused = console_script(
+        "--project", str(project), "replay", str(traffic), "--against", "git:HEAD"
+    )
+    chosen = runner.invoke(
+        app,
+        [
+            "--project",
+            str(project),
+            "replay",
+            str(traffic),
+            "--against",
+            "git:HEAD",
+            "--flow",
+            "w1-durable",
+        ],
+    )
 
-    assert refused.exit_code == 1 and "E-RECORD-001" in refused.stderr
+    assert refused.exit_code == 1
+    assert "E-RECORD-001" in refused.stderr
     assert "name the flow with --flow" in refused.stderr
     assert chosen.exit_code == 0, chosen.stdout
     assert "flow w1-durable" in chosen.stdout
@@ -160,15 +202,51 @@ def test_a_recording_that_names_no_flow_needs_the_flow_option(
 def test_fakes_answer_the_sinks_of_both_versions(
     runner: CliRunner, project: Path, recording: Path, tmp_path: Path
 ) -> None:
+    change_mapping(project)
     fakes = tmp_path / "fakes.yaml"
     fakes.write_text("sink-0: {status: 400}\n", "utf-8")
 
     result = runner.invoke(
         app,
-        ["--project", str(project), "replay", str(recording), "--against", "git:HEAD",
-         "--fakes", str(fakes), "-o", "json"],
+        [
+            "--project",
+            str(project),
+            "replay",
+            str(recording),
+            "--against",
+            "git:HEAD",
+            "--fakes",
+            str(fakes),
+            "-o",
+            "json",
+        ],
     )
 
     report = json.loads(result.stdout)
-    assert report["ok"] is True
-    assert report["messages"] == 3
+    # The sink refuses both versions' requests: nothing is delivered, what was sent differs.
+    assert report["places"] == [{"pointer": "/sinks/sink-0/*/buyer/fullName", "messages": 2}]
+    assert {c["new_status"] for c in report["comparisons"]} == {"failed"}
+
+
+def test_a_fake_of_no_sink_is_refused(
+    console_script: ConsoleScript,
+    project: Path,
+    recording: Path,
+    tmp_path: Path,
+) -> None:
+    fakes = tmp_path / "fakes.yaml"
+    fakes.write_text("sink-9: {status: 400}\n", "utf-8")
+
+    outcome = console_script(
+        "--project",
+        str(project),
+        "replay",
+        str(recording),
+        "--against",
+        "git:HEAD",
+        "--fakes",
+        str(fakes),
+    )
+
+    assert outcome.exit_code == 1
+    assert "E-TEST-004" in outcome.stderr

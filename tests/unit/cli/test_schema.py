@@ -16,8 +16,9 @@ from interloom.cli.main import app
 
 PROJECTS = Path(__file__).resolve().parents[2] / "data" / "projects"
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "retail"
-KINDS = ("project", "system", "flow", "plan")
-FOLDERS = {"system": "systems", "flow": "flows", "plan": "plan"}
+DEFINITION_KINDS = ("project", "system", "flow", "plan")
+KINDS = (*DEFINITION_KINDS, "flow-test")
+FOLDERS = {"system": "systems", "flow": "flows", "plan": "plan", "flow-test": "flows/tests"}
 
 
 def files_of(root: Path, kind: str) -> list[Path]:
@@ -45,7 +46,7 @@ def read(path: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The four schemas as ``schema --all --write DIR`` publishes them."""
+    """The schemas as ``schema --all --write DIR`` publishes them."""
     target = tmp_path_factory.mktemp("schema")
     result = CliRunner().invoke(app, ["schema", "--all", "--write", str(target)])
     assert result.exit_code == 0, result.output
@@ -76,7 +77,7 @@ def test_each_kind_has_its_own_schema_id_and_title(runner: CliRunner, kind: str)
     assert schema["title"].startswith("Interloom ")
 
 
-def test_schema_all_write_writes_four_files(runner: CliRunner, tmp_path: Path) -> None:
+def test_schema_all_write_writes_a_file_per_kind(runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "docs" / "schema"
 
     result = runner.invoke(app, ["schema", "--all", "--write", str(target)])
@@ -110,7 +111,7 @@ def test_schema_of_an_unknown_kind_is_a_usage_error(runner: CliRunner) -> None:
     assert "systems" in result.stderr
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", DEFINITION_KINDS)
 @pytest.mark.parametrize("root", [EXAMPLE, PROJECTS / "valid-minimal"], ids=["retail", "minimal"])
 def test_the_schema_accepts_the_files_of_valid_projects(
     schemas: dict[str, dict[str, Any]], kind: str, root: Path

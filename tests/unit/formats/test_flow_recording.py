@@ -18,6 +18,7 @@ from interloom.core.flows.recording import RecordingError
 from interloom.formats.flow_recording import (
     REDACTED,
     flow_exchange_line,
+    flow_input_line,
     read_flow_recording,
     redacted_headers,
 )
@@ -93,3 +94,53 @@ def test_credential_headers_keep_their_name_not_their_value(name: str) -> None:
         (name, REDACTED),
         ("accept", "application/json"),
     )
+
+
+def test_the_data_plane_s_line_is_the_line_of_the_same_exchange() -> None:
+    recorded = exchange(b'{"orderId": "A"}')
+    answer = b'{"id": "m-1", "status": "accepted"}'
+    full = recorded.model_copy(
+        update={
+            "response": RecordedResponse(
+                status=202,
+                headers=(("content-type", "application/json"),),
+                body=Body.from_bytes(answer, "application/json"),
+            )
+        }
+    )
+
+    fast = flow_input_line(
+        flow="w1",
+        version=2,
+        method="POST",
+        url=recorded.request.url,
+        headers=recorded.request.headers,
+        body=b'{"orderId": "A"}',
+        status=202,
+        answer_headers=[("content-type", "application/json")],
+        answer=answer,
+        started=datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
+        duration_ms=1.5,
+    )
+
+    assert orjson.loads(fast) == orjson.loads(flow_exchange_line(full, "w1", 2))
+
+
+def test_a_body_that_is_not_utf8_is_kept_in_base64() -> None:
+    line = flow_input_line(
+        flow="w1",
+        version=1,
+        method="POST",
+        url="http://x/in",
+        headers=[],
+        body=b"\xff\xfe",
+        status=400,
+        answer_headers=[],
+        answer=b"",
+        started=datetime(2026, 1, 5, tzinfo=UTC),
+        duration_ms=0.1,
+    )
+
+    record = orjson.loads(line)
+    assert record["request"]["body"] == {"base64": "//4="}
+    assert "body" not in record["response"]

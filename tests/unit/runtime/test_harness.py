@@ -73,8 +73,10 @@ async def test_an_invalid_order_is_rejected_at_its_pointer_and_nothing_is_sent(
 
     [run] = result.messages
     assert run.status is MessageStatus.REJECTED
-    assert run.error is not None and run.error.step == "check"
-    assert run.error.code == "E-MSG-001" and "/lines/2/qty" in run.error.pointers
+    assert run.error is not None
+    assert run.error.step == "check"
+    assert run.error.code == "E-MSG-001"
+    assert "/lines/2/qty" in run.error.pointers
     assert result.sinks == {"sink-0": []}
 
 
@@ -201,7 +203,8 @@ async def test_a_404_of_an_enrich_call_rejects_by_default() -> None:
     result = await run_flow(flow(steps=[ENRICH]), ROOT, [{"customerId": "C1"}], fakes=fakes)
 
     [run] = result.messages
-    assert run.status is MessageStatus.REJECTED and run.error is not None
+    assert run.status is MessageStatus.REJECTED
+    assert run.error is not None
     assert run.error.step == "customer"
 
 
@@ -209,7 +212,9 @@ async def test_an_enrich_call_without_a_fake_fails_the_test_not_the_flow() -> No
     with pytest.raises(UnfakedCallError) as raised:
         await run_flow(flow(steps=[ENRICH]), ROOT, [{"customerId": "C1"}])
 
-    assert raised.value.hint == "add an answer under fakes.customer, e.g. {status: 200, body: {...}}"
+    assert (
+        raised.value.hint == "add an answer under fakes.customer, e.g. {status: 200, body: {...}}"
+    )
 
 
 def test_a_fake_for_something_the_flow_lacks_names_the_closest() -> None:

@@ -46,7 +46,9 @@ def project(tmp_path: Path, tests: str, *, flow: str = FLOW) -> Path:
     return root
 
 
-def run(root: Path, *flows: str, pattern: str | None = None, update: bool = False) -> FlowTestReport:
+def run(
+    root: Path, *flows: str, pattern: str | None = None, update: bool = False
+) -> FlowTestReport:
     return run_flow_tests_sync(collect_flow_tests(root, flows, pattern), update=update)
 
 
@@ -94,7 +96,8 @@ def test_a_failing_output_reports_each_pointer(tmp_path: Path) -> None:
     assert failure["differences"] == [
         {"pointer": "/name", "kind": "changed", "expected": "Ada", "actual": "ADA"}
     ]
-    assert '-  "name": "Ada",' in failure["diff"] and '+  "name": "ADA",' in failure["diff"]
+    assert '-  "name": "Ada",' in failure["diff"]
+    assert '+  "name": "ADA",' in failure["diff"]
 
 
 def test_update_writes_a_missing_golden_file_then_it_passes(tmp_path: Path) -> None:
@@ -122,7 +125,8 @@ def test_update_writes_a_missing_golden_file_then_it_passes(tmp_path: Path) -> N
     assert json.loads(golden.read_text("utf-8")) == {"ref": 1, "name": "GRACE"}
 
     [again] = run(root).cases
-    assert again.outcome is CaseOutcome.PASSED and again.updated == []
+    assert again.outcome is CaseOutcome.PASSED
+    assert again.updated == []
 
 
 def test_an_invalid_test_file_is_reported_with_its_line(tmp_path: Path) -> None:
@@ -139,7 +143,8 @@ def test_an_invalid_test_file_is_reported_with_its_line(tmp_path: Path) -> None:
 
     report = run(root)
 
-    assert not report.ok and report.cases == []
+    assert not report.ok
+    assert report.cases == []
     rendered = [p.render() for p in report.file_errors[0].problems]
     assert any("flows/tests/relay.yaml:5:5" in line and "expcet" in line for line in rendered)
 
@@ -149,19 +154,27 @@ def test_a_missing_flow_is_an_error_at_the_flow_key(tmp_path: Path) -> None:
 
     [case] = run(root).cases
 
-    assert case.outcome is CaseOutcome.ERROR and case.error is not None
+    assert case.outcome is CaseOutcome.ERROR
+    assert case.error is not None
     assert case.error["code"] == "E-TEST-001"
-    assert case.error["location"] == {"file": "flows/tests/relay.yaml", "line": 1, "column": 1,
-                                      "path": "flow"}
+    assert case.error["location"] == {
+        "file": "flows/tests/relay.yaml",
+        "line": 1,
+        "column": 1,
+        "path": "flow",
+    }
     assert case.error["hint"] == "did you mean 'relay'?"
 
 
 def test_a_missing_input_file_is_an_error_that_names_it(tmp_path: Path) -> None:
-    root = project(tmp_path, "flow: relay\ncases:\n  - {name: n, input_file: no.json, expect: {}}\n")
+    root = project(
+        tmp_path, "flow: relay\ncases:\n  - {name: n, input_file: no.json, expect: {}}\n"
+    )
 
     [case] = run(root).cases
 
-    assert case.error is not None and case.error["code"] == "E-TEST-002"
+    assert case.error is not None
+    assert case.error["code"] == "E-TEST-002"
     assert case.error["location"]["file"] == "flows/tests/no.json"
 
 
@@ -181,7 +194,8 @@ def test_a_fake_of_no_sink_is_located_in_the_case(tmp_path: Path) -> None:
 
     [case] = run(root).cases
 
-    assert case.error is not None and case.error["code"] == "E-TEST-004"
+    assert case.error is not None
+    assert case.error["code"] == "E-TEST-004"
     assert case.error["location"]["line"] == 6
     assert case.error["hint"] == "did you mean 'sink-0'?"
 
@@ -189,13 +203,15 @@ def test_a_fake_of_no_sink_is_located_in_the_case(tmp_path: Path) -> None:
 def test_a_flow_that_does_not_compile_fails_its_cases_with_the_flow_s_error(
     tmp_path: Path,
 ) -> None:
-    broken = FLOW.replace("'{\"ref\": id, \"name\": $uppercase(name)}'", "'{\"ref\": id'")
-    root = project(tmp_path, "flow: relay\ncases:\n  - {name: n, input: {}, expect: {}}\n",
-                   flow=broken)
+    broken = FLOW.replace('\'{"ref": id, "name": $uppercase(name)}\'', "'{\"ref\": id'")
+    root = project(
+        tmp_path, "flow: relay\ncases:\n  - {name: n, input: {}, expect: {}}\n", flow=broken
+    )
 
     [case] = run(root).cases
 
-    assert case.outcome is CaseOutcome.ERROR and case.error is not None
+    assert case.outcome is CaseOutcome.ERROR
+    assert case.error is not None
     assert case.error["code"] == "E-FLOW-002"
     assert case.error["location"]["file"] == "flows/relay.yaml"
 
@@ -247,7 +263,9 @@ def test_lineage_is_checked_end_to_end(tmp_path: Path) -> None:
 
     [case] = run(root).cases
 
-    assert [f["message"] for f in case.failures] == ["flow 'relay' builds 'name' from name; expected id"]
+    assert [f["message"] for f in case.failures] == [
+        "flow 'relay' builds 'name' from name; expected id"
+    ]
 
 
 def test_the_bench_project_copied_runs_from_its_copy(tmp_path: Path) -> None:

@@ -79,7 +79,9 @@ class Signal(BaseModel):
     source: str = Field(
         default="api", min_length=1, description="Who sent it: contracts-diff, runtime, …"
     )
-    cleared: bool = Field(default=False, description="True when the condition has gone.")
+    cleared: bool = Field(
+        default=False, strict=True, description="True when the condition has gone."
+    )
 
     @field_validator("ref")
     @classmethod

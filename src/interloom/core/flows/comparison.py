@@ -139,9 +139,11 @@ def _walk(expected: Any, actual: Any, match: Match, pointer: str, found: list[Di
                 Difference(f"{pointer}/{index}", DifferenceKind.UNEXPECTED, actual=actual[index])
             )
         return
-    if isinstance(expected, dict | list) or isinstance(actual, dict | list):
-        found.append(Difference(pointer, DifferenceKind.CHANGED, expected, actual))
-    elif not _same_scalar(expected, actual):
+    if (
+        isinstance(expected, dict | list)
+        or isinstance(actual, dict | list)
+        or not _same_scalar(expected, actual)
+    ):
         found.append(Difference(pointer, DifferenceKind.CHANGED, expected, actual))
 
 

@@ -123,6 +123,7 @@ class FlowFieldUse:
     flow: str
     reads: tuple[FieldRead, ...]
     outputs: tuple[FieldWrite, ...]
+    """Empty when the trace stopped early (see :attr:`traced`)."""
     passes_through: bool
     """No step replaced the message: source fields no step wrote reach the sinks as they came."""
     traced: bool
@@ -321,12 +322,10 @@ def _step(message: _Message, step: Step, reads: list[FieldRead], use: _Use) -> N
         if len(items) != 1:
             raise _UntraceableError("its items are computed, not a field")
         (array,) = items
-        origins = message.resolve(array)
-        message.known = {"": origins}
-        message.writers = {"": step.id}
-        for name, sources in kept.items():
-            message.known[normalise_field(name)] = message.resolve_all(sources)
-            message.writers[normalise_field(name)] = step.id
+        # Kept fields are read from the whole message, before it becomes its items.
+        carried = {normalise_field(n): message.resolve_all(s) for n, s in kept.items()}
+        message.known = {"": message.resolve(array), **carried}
+        message.writers = dict.fromkeys(message.known, step.id)
         message.whole, message.removed, message.answers = False, set(), {}
     elif kind in _KEEPS_SHAPE:
         if kind == "filter":
@@ -366,6 +365,8 @@ def flow_field_use(flow: Flow) -> FlowFieldUse:
         FieldWrite(target, None, frozenset({Origin("", step)}))
         for target, step in sorted(message.answers.items())
     ]
+    if untraced:  # what the sinks receive is not known past a step the trace lost
+        outputs = []
     return FlowFieldUse(
         flow=flow.id,
         reads=tuple(reads),

@@ -62,7 +62,7 @@ class RecordingUnsupportedError(RecordingError):
 
 
 class ReplayVersionError(RecordingError):
-    """The other version of a flow cannot be read (a flow file, or ``git show REV:path``)."""
+    """The other version of a flow cannot be read (a flow file, or git show REV:path)."""
 
     code = "E-RECORD-004"
     status = 422

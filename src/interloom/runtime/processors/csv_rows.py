@@ -322,11 +322,6 @@ def build_csv_emit(config: CsvEmitConfig, context: BuildContext) -> Processor:
     where = "/" + "/".join(source) if source else ""
     if config.columns is not None and len(set(config.columns)) != len(config.columns):
         raise StepConfigError("'columns' names a column twice", field=("columns",))
-    dialect = {
-        "delimiter": config.delimiter,
-        "quotechar": config.quotechar,
-        "lineterminator": config.line_terminator,
-    }
 
     def emit(body: Any) -> Any:
         value = body if source is None else get_path(body, source)
@@ -338,7 +333,12 @@ def build_csv_emit(config: CsvEmitConfig, context: BuildContext) -> Processor:
             )
         columns = config.columns or _columns(rows)
         out = io.StringIO()
-        writer = csv.writer(out, **dialect)
+        writer = csv.writer(
+            out,
+            delimiter=config.delimiter,
+            quotechar=config.quotechar,
+            lineterminator=config.line_terminator,
+        )
         if config.header:
             writer.writerow(columns)
         for row in rows:

@@ -96,7 +96,7 @@ class _SafeExpat:
         def unparsed(name: str, base: Any, sysid: Any, pubid: Any, notation: Any) -> None:
             raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
 
-        def external(context: Any, base: Any, sysid: Any, pubid: Any) -> None:
+        def external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
             raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
         parser.EntityDeclHandler = entity
@@ -197,9 +197,7 @@ def _declared_as(value: Any, prefixes: dict[str, str]) -> Any:
     result = {key: _declared_as(item, prefixes) for key, item in value.items()}
     declared = result.get("@xmlns")
     if isinstance(declared, dict):
-        result["@xmlns"] = {
-            prefixes.get(uri, prefix): uri for prefix, uri in declared.items()
-        }
+        result["@xmlns"] = {prefixes.get(uri, prefix): uri for prefix, uri in declared.items()}
     return result
 
 

@@ -39,13 +39,16 @@ def test_every_difference_points_where_the_documents_disagree(left: Any, right: 
         found_left, value_left = resolve_pointer(left, difference.pointer)
         found_right, value_right = resolve_pointer(right, difference.pointer)
         if difference.kind is DifferenceKind.MISSING:
-            assert found_left and not found_right
+            assert found_left
+            assert not found_right
             assert value_left == difference.expected
         elif difference.kind is DifferenceKind.UNEXPECTED:
-            assert found_right and not found_left
+            assert found_right
+            assert not found_left
             assert value_right == difference.actual
         else:
-            assert found_left and found_right
+            assert found_left
+            assert found_right
             assert (value_left, value_right) == (difference.expected, difference.actual)
 
 

@@ -43,8 +43,9 @@ def test_an_output_difference_names_the_pointer_and_shows_a_diff() -> None:
 
 
 def test_subset_and_ignore_narrow_the_comparison() -> None:
-    checks = expect(output={"buyer": {"fullName": "Ada"}, "total": 99}, match="subset",
-                    ignore=["/total"])
+    checks = expect(
+        output={"buyer": {"fullName": "Ada"}, "total": 99}, match="subset", ignore=["/total"]
+    )
 
     assert check_expectation(checks, observed()) == []
 
@@ -64,8 +65,13 @@ def test_an_output_expected_of_a_flow_that_delivered_nothing_says_so() -> None:
 
 
 def test_a_wrong_status_shows_the_error_met() -> None:
-    error = ObservedError("E-MSG-001", "the message does not match its schema",
-                          ("/lines/2/qty",), "check", ('/lines/2/qty: "3" is not an integer',))
+    error = ObservedError(
+        "E-MSG-001",
+        "the message does not match its schema",
+        ("/lines/2/qty",),
+        "check",
+        ('/lines/2/qty: "3" is not an integer',),
+    )
 
     [failure] = check_expectation(
         expect(status="delivered"),
@@ -80,7 +86,9 @@ def test_error_code_and_pointer_must_be_among_the_errors_met() -> None:
     error = ObservedError("E-MSG-001", "does not match", ("/lines/2/qty",), "check")
     seen = observed(statuses=(MessageStatus.REJECTED,), outputs=(), errors=(error,))
 
-    assert check_expectation(expect(error_code="E-MSG-001", error_pointer="/lines/2/qty"), seen) == []
+    assert (
+        check_expectation(expect(error_code="E-MSG-001", error_pointer="/lines/2/qty"), seen) == []
+    )
     failures = check_expectation(expect(error_code="E-SINK-001", error_pointer="/lines/0"), seen)
     assert [f.check for f in failures] == ["error_code", "error_pointer"]
     assert "the error names '/lines/2/qty', not '/lines/0'" in failures[1].message

@@ -29,13 +29,15 @@ def test_a_minimal_file_loads_with_its_defaults() -> None:
     assert only.input_form == "input"
     assert only.expect.output_form is None
     assert only.expect.match.value == "exact"
-    assert loaded.fakes == {} and loaded.env == {}
+    assert loaded.fakes == {}
+    assert loaded.env == {}
 
 
 def test_an_explicit_null_input_is_an_input() -> None:
     loaded = FlowTestCase.model_validate({"name": "n", "input": None, "expect": {}})
 
-    assert loaded.input_form == "input" and loaded.input is None
+    assert loaded.input_form == "input"
+    assert loaded.input is None
 
 
 @pytest.mark.parametrize(
@@ -74,7 +76,8 @@ def test_a_fake_is_one_answer_or_a_sequence() -> None:
 
     assert [a.status for a in answers_of(loaded.fakes["sink-0"])] == [503]
     crm = answers_of(loaded.fakes["crm"])
-    assert crm[0].error is FakeFailure.TIMEOUT and crm[1].body == {"x": 1}
+    assert crm[0].error is FakeFailure.TIMEOUT
+    assert crm[1].body == {"x": 1}
 
 
 def test_case_names_are_unique_in_a_file() -> None:
@@ -106,4 +109,5 @@ def test_yaml_scalar_subclasses_become_plain_json() -> None:
     data = plain_json({"n": YamlFloat(2.5), "s": [YamlText("x")], "b": True})
 
     assert data == {"n": 2.5, "s": ["x"], "b": True}
-    assert type(data["n"]) is float and type(data["s"][0]) is str
+    assert type(data["n"]) is float
+    assert type(data["s"][0]) is str

@@ -9,7 +9,7 @@ A reply travels the other way from its operation.
 from __future__ import annotations
 
 from interloom.core.contracts.diff.context import DiffContext, OperationRef, Places, Use
-from interloom.core.contracts.diff.http import operation_ref, report_operation_id
+from interloom.core.contracts.diff.operations import operation_ref, report_operation_id
 from interloom.core.contracts.diff.scopes import RECEIVED_MESSAGE, SENT_MESSAGE
 from interloom.core.contracts.model import Channel, ChannelAddress, Message, Operation
 

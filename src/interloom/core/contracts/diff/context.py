@@ -7,9 +7,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TypedDict
 
+from interloom.core.contracts.diff.changes import Anchor, Change, Spot, WalkResult
 from interloom.core.contracts.diff.findings import Finding
 from interloom.core.contracts.diff.rules import rule
-from interloom.core.contracts.diff.schema_walk import Anchor, Change, SchemaWalker, Spot, WalkResult
+from interloom.core.contracts.diff.schema_walk import SchemaWalker
 from interloom.core.contracts.diff.scopes import Scope
 from interloom.core.contracts.diff.wording import describe_schema_change
 from interloom.core.contracts.model import (

@@ -10,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
+from interloom.core.contracts.diff.changes import Anchor
 from interloom.core.contracts.diff.channels import compare_channels
-from interloom.core.contracts.diff.components import (
-    compare_schema_components,
-    compare_security_schemes,
-)
+from interloom.core.contracts.diff.components import compare_schema_components
 from interloom.core.contracts.diff.context import DiffContext, Use
 from interloom.core.contracts.diff.findings import DiffResult, Finding
 from interloom.core.contracts.diff.graphql import compare_graphql
-from interloom.core.contracts.diff.http import compare_operation, report_added, report_removed
-from interloom.core.contracts.diff.schema_walk import Anchor
+from interloom.core.contracts.diff.http import compare_operation
+from interloom.core.contracts.diff.operations import report_added, report_removed
 from interloom.core.contracts.diff.scopes import RESPONSE_BODY
+from interloom.core.contracts.diff.security import compare_security_schemes
 from interloom.core.contracts.diff.soap import compare_soap
 from interloom.core.contracts.model import (
     ChannelAddress,

@@ -8,7 +8,7 @@ validation), so removing one is breaking, unlike a property of a JSON request.
 from __future__ import annotations
 
 from interloom.core.contracts.diff.context import DiffContext, OperationRef, Places, Use
-from interloom.core.contracts.diff.http import operation_ref
+from interloom.core.contracts.diff.operations import operation_ref
 from interloom.core.contracts.diff.scopes import GRAPHQL_INPUT, GRAPHQL_OUTPUT
 from interloom.core.contracts.model import GraphQLAddress, MediaType, Operation, ParameterIn
 

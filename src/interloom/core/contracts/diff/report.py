@@ -151,7 +151,8 @@ Exit codes: `0` no finding at or above `--fail-on` (always `0` without it), `1` 
 pointer — or options that do not go together).
 
 With `--git REV`, the file is compared with its content at git revision `REV` (`git show
-REV:path`); files it references by relative `$ref` are read at that revision too.
+REV:path`); files it references by relative `$ref` are read at that revision too, and the old
+side's locations name them as git does (`main:contracts/crm.openapi.yaml`).
 
 JSON output is exactly `{"findings": [...]}`; each finding has `id`, `level`, `operation`,
 `location` (`file`, `line`, `column`, `pointer`: in the new document, or in the old one when

@@ -8,8 +8,9 @@ contract; the names of XSD types are not, so types are compared by content.
 from __future__ import annotations
 
 from interloom.core.contracts.diff.context import DiffContext, OperationRef, Places, Use
-from interloom.core.contracts.diff.http import compare_parameters, operation_ref
-from interloom.core.contracts.diff.schema_walk import ref_of
+from interloom.core.contracts.diff.keywords import ref_of
+from interloom.core.contracts.diff.operations import operation_ref
+from interloom.core.contracts.diff.parameters import compare_parameters
 from interloom.core.contracts.diff.scopes import SOAP_REQUEST, SOAP_RESPONSE
 from interloom.core.contracts.model import MediaType, Operation, SoapAddress
 

@@ -133,9 +133,7 @@ class _Analysis:
         self.consumers = _consumers(build_landscape(project))
         refs = {i.ref for i in interfaces}
         self.flows: list[Flow] = [
-            loaded.model
-            for loaded in project.flows
-            if refs & _flow_interfaces(loaded.model)
+            loaded.model for loaded in project.flows if refs & _flow_interfaces(loaded.model)
         ]
         self.uses: dict[str, FlowFieldUse] = {f.id: flow_field_use(f) for f in self.flows}
         self.tasks = tasks
@@ -242,9 +240,7 @@ def assess_impact(
         reaching={level: sum(1 for f in reaching if f.level == level) for level in counts},
         interfaces=[i.ref for i in interfaces],
         affected_interfaces=list(dict.fromkeys(r for f in reaching for r in f.impact.interfaces)),
-        consumers=list(
-            dict.fromkeys(c.ref for f in reaching for c in f.impact.consumers)
-        ),
+        consumers=list(dict.fromkeys(c.ref for f in reaching for c in f.impact.consumers)),
         flows=_surest(hit for f in reaching for hit in f.impact.flows),
         tasks=[t.task for t in ordered],
         rework=[t.task for t in ordered if t.consequence is Consequence.REWORK],

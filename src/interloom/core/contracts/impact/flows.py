@@ -70,6 +70,13 @@ def _text(field: str) -> str:
     return field or "the whole message"
 
 
+def _named(name: str, origin: Origin, where: str) -> str:
+    """``customer.tier (tier of the answer of step 'customer')``, or just the field."""
+    if origin.answer_of is None and origin.path == name:
+        return _text(name)
+    return f"{_text(name)} ({_text(origin.path)} of {where})"
+
+
 def _match(origin: Origin, changed: str) -> Confidence | None:
     """How sure a read of ``origin`` is to touch the changed field."""
     relation = field_relation(origin.path, changed)
@@ -128,8 +135,7 @@ def _reads(
         hits.add(
             How.READ,
             confidence,
-            f"{_text(read.field)} ({where}: {_text(origin.path)}) is read by step "
-            f"'{read.step}' of {hits.flow}",
+            f"{_named(read.field, origin, where)} is read by step '{read.step}' of {hits.flow}",
             step=read.step,
             field=read.field,
         )
@@ -149,8 +155,7 @@ def _passed_on(
         hits.add(
             How.PASSED_THROUGH,
             Confidence.LIKELY,
-            f"{_text(output.field)} ({where}: {_text(origin.path)}) reaches the sinks of "
-            f"{hits.flow} unchanged",
+            f"{_named(output.field, origin, where)} reaches the sinks of {hits.flow} unchanged",
             field=output.field,
         )
     if answer_of is None and use.passes_through and use.traced and change.field:
@@ -181,8 +186,8 @@ def _as_source(hits: _Hits, use: FlowFieldUse | None, change: Change) -> None:
     if use is None:
         hits.add(How.USES, Confidence.POSSIBLE, f"{hits.flow} receives it; no lineage")
         return
-    read = _reads(hits, use, change, None, "received")
-    passed = _passed_on(hits, use, change, None, "received")
+    read = _reads(hits, use, change, None, "the message received")
+    passed = _passed_on(hits, use, change, None, "the message received")
     if not (read or passed or use.traced):
         hits.add(
             How.USES,
@@ -280,8 +285,7 @@ def _as_caller(hits: _Hits, use: FlowFieldUse | None, change: Change, step: str)
             hits.add(
                 How.CALLS,
                 confidence,
-                f"step '{step}' of {hits.flow} calls it with the {change.part.value} that "
-                "changed",
+                f"step '{step}' of {hits.flow} calls it with the {change.part.value} that changed",
                 step=step,
             )
         return
@@ -295,7 +299,7 @@ def _as_caller(hits: _Hits, use: FlowFieldUse | None, change: Change, step: str)
             step=step,
         )
         return
-    where = f"answer of step '{step}'"
+    where = f"the answer of step '{step}'"
     read = _reads(hits, use, change, step, where)
     passed = _passed_on(hits, use, change, step, where)
     if not (read or passed or use.traced):

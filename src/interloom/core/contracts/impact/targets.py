@@ -21,8 +21,8 @@ from interloom.core.project import Project
 from interloom.core.refs import Ref
 
 __all__ = [
-    "ContractInterface",
     "REQUIRES_FIELD",
+    "ContractInterface",
     "contract_interfaces",
     "finding_field",
     "finding_part",
@@ -86,12 +86,12 @@ def finding_field(finding: Finding) -> str:
     where = finding.where or ""
     if "header" in where or "parameter" in where:
         return ""
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in finding.path.split("/") if t]
+    segments = [s.replace("~1", "/").replace("~0", "~") for s in finding.path.split("/") if s]
     kept: list[str] = []
-    for token in tokens:
-        if token == "*":
+    for segment in segments:
+        if segment == "*":  # additional properties: the object holding them changed
             break
-        kept.append(token)
+        kept.append(segment)
     return ".".join(kept)
 
 

@@ -67,3 +67,11 @@ def test_channels(pair: Callable[[str], DiffResult]) -> None:
     assert (removed.level, removed.operation) == (Level.ERR, "send payments.audit")
     assert one(result, "channel-added").operation is None
     assert one(result, "channel-operation-added").operation == "receive payments.disputes"
+
+
+def test_a_deprecated_message(pair: Callable[[str], DiffResult]) -> None:
+    finding = one(pair("asyncapi"), "message-deprecated")
+
+    assert (finding.operation, finding.level) == ("send payments.refunds.v2", Level.INFO)
+    assert finding.new is not None
+    assert finding.new.line == line_of(NEW, "RefundIssued:")
