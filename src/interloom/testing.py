@@ -82,12 +82,23 @@ class FlowRunner:
         return await self.project.arun(flow, message, **options)
 
 
+_PROJECTS = pytest.StashKey[dict[Path, "FlowProject"]]()
+
+
 @pytest.fixture
 def interloom_project(request: pytest.FixtureRequest) -> FlowProject:
-    """The Interloom project (see the module docstring for which directory)."""
+    """The Interloom project (see the module docstring for which directory).
+
+    Each directory is read once per test session; a test that edits the project's files
+    reads them again with ``FlowProject.open(path)``.
+    """
     from interloom.services.flow_runner import FlowProject
 
-    return FlowProject.open(_project_dir(request))
+    opened = request.config.stash.setdefault(_PROJECTS, {})
+    root = _project_dir(request).resolve()
+    if root not in opened:
+        opened[root] = FlowProject.open(root)
+    return opened[root]
 
 
 @pytest.fixture

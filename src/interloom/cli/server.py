@@ -26,6 +26,8 @@ from interloom.cli.context import CliState
 from interloom.cli.output import console, err_console
 from interloom.core.errors import ConfigError
 from interloom.services.demo import example_project_dir, run_self_check
+from interloom.services.demo_flows import FlowScene, driving_hints, flow_checks, scene_environment
+from interloom.services.demo_upstreams import UpstreamsProcess, dev_ports, running_upstreams
 from interloom.services.flow_recording import check_record_options
 from interloom.services.project import open_project
 from interloom.services.server import ServerConfig
@@ -178,16 +180,19 @@ def _serve_with_granian(
     ).serve()
 
 
-async def _self_check(config: ServerConfig, host: str) -> bool:
-    server = _uvicorn_server(config, host, 0)
-    task = await _start(server)
-    try:
-        if not server.started:
-            return False
-        results = await run_self_check(_bound_url(server, host))
-    finally:
-        server.should_exit = True
-        await task
+async def _self_check(config: ServerConfig, host: str, inbox: Path) -> bool:
+    async with running_upstreams(config.root, host=host) as upstreams:
+        scene = FlowScene(config.root, upstreams.urls, inbox)
+        os.environ.update(scene_environment(scene))  # read by the flows as the server loads
+        server = _uvicorn_server(config, host, 0)
+        task = await _start(server)
+        try:
+            if not server.started:
+                return False
+            results = await run_self_check(_bound_url(server, host), flow_checks(scene))
+        finally:
+            server.should_exit = True
+            await task
     for result in results:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
         console.print(f"{mark} {result.name}: {escape(result.detail)}", highlight=False)
@@ -203,21 +208,39 @@ def demo(
         bool, typer.Option("--once", help="Run the demo's self-check to completion and exit.")
     ] = False,
 ) -> None:
-    """Serve the retail example project on a fresh embedded database."""
+    """Serve the retail example project on a fresh embedded database, beside stand-ins of its
+    systems that its flows deliver to."""
     root = example_project_dir()
-    open_project(root)
+    loaded = open_project(root)
     scratch = Path(tempfile.mkdtemp(prefix="interloom-demo-"))
     database_url = f"sqlite:///{scratch / 'demo.db'}"
+    inbox = scratch / "inbox" / "stock"
     config = ServerConfig(root=root, database_url=database_url, watch=not once)
     try:
         if once:
-            ok = _run_loop(_self_check(config, host))
+            ok = _run_loop(_self_check(config, host, inbox))
             if not ok:
                 err_console.print("[bold red]demo self-check failed[/]")
                 raise typer.Exit(1)
             console.print("[bold green]demo self-check passed[/]")
             return
         _check_port_free(host, port)
-        _serve_with_granian(ctx.obj, config, host, port, 1, label=f"the {root.name} example")
+        upstreams = UpstreamsProcess.start(root, host=host, ports=dev_ports(loaded.project))
+        try:
+            scene = FlowScene(root, upstreams.urls, inbox)
+            os.environ.update(scene_environment(scene))  # inherited by the server's workers
+            _print_scene(scene)
+            _serve_with_granian(ctx.obj, config, host, port, 1, label=f"the {root.name} example")
+        finally:
+            upstreams.stop()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _print_scene(scene: FlowScene) -> None:
+    console.print("Stand-ins of the example's systems (GET /_received lists what each got):")
+    for system, url in scene.upstreams.items():
+        console.print(f"  {system}  {url}", highlight=False)
+    console.print("Drive the flows (see examples/retail/README.md):")
+    for line in driving_hints(scene):
+        console.print(f"  {escape(line)}", highlight=False)

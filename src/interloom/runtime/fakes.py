@@ -17,9 +17,11 @@ from typing import Any
 import aiohttp
 import orjson
 
+from interloom.connectors.spec import SinkError
 from interloom.core.flows.testcase import FakeAnswer, FakeFailure, UnfakedCallError
+from interloom.core.messages import Message
 
-__all__ = ["FakeCall", "FakeResponse", "FakeSession", "encoded_body"]
+__all__ = ["FakeCall", "FakeResponse", "FakeSession", "FakeSink", "encoded_body"]
 
 _OK = FakeAnswer()
 
@@ -154,3 +156,37 @@ class FakeSession:
     async def close(self) -> None:
         """Nothing is open; closing is remembered."""
         self.closed = True
+
+
+class FakeSink:
+    """Stands for a sink that is not HTTP (file, SQL…): records each body, answers as told."""
+
+    def __init__(self, session: FakeSession, connector: str) -> None:
+        self.session = session
+        self.connector = connector
+
+    async def connect(self) -> None:
+        """Nothing to open."""
+
+    async def write(self, message: Message, body: Any) -> Any:
+        """Record ``body``; fail as the script says (a 5xx, 408, 429 or failure is retried)."""
+        pending = self.session.request(
+            "WRITE",
+            f"{self.connector}:",
+            json=body,
+            headers={"Idempotency-Key": message.idempotency_key},
+        )
+        try:
+            async with pending as answer:
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SinkError(f"{self.connector} sink: {error}") from None
+        if not 200 <= status < 300:
+            retryable = status >= 500 or status in (408, 429)
+            raise SinkError(
+                f"{self.connector} sink answered {status}", retryable=retryable, status=status
+            )
+        return status
+
+    async def close(self) -> None:
+        """Nothing to close."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,6 @@ from interloom.core.flows.testcase import (
     MessageStatus,
     UnfakedCallError,
 )
-from interloom.core.messages import Message
 from interloom.core.project import SourceMap
 from interloom.core.suggestions import did_you_mean
 from interloom.runtime.execution import (
@@ -55,8 +53,15 @@ from interloom.runtime.execution import (
     split_resumable,
     write_deliveries,
 )
-from interloom.runtime.fakes import FakeCall, FakeSession
+from interloom.runtime.fakes import FakeSession, FakeSink
 from interloom.runtime.group_timer import aggregator_steps, group_message_id
+from interloom.runtime.message_runs import (
+    DeadLetter,
+    HarnessResult,
+    MessageRun,
+    RunError,
+    run_error,
+)
 from interloom.runtime.pipeline import CompiledFlow, compile_flow
 from interloom.runtime.processors import (
     DROP,
@@ -65,6 +70,7 @@ from interloom.runtime.processors import (
     StepResources,
 )
 from interloom.runtime.steps import CompiledStep
+from interloom.storage.processor_state import ProcessorState
 
 __all__ = [
     "FlowHarness",
@@ -80,98 +86,6 @@ _TICK = 0.001  # and moves on by a millisecond for each message
 _LATER = 10 * 365 * 86_400.0  # far enough ahead that every time limit has passed
 
 
-@dataclass(slots=True)
-class RunError:
-    """Why a message did not get through: the error's code, message, step and pointers."""
-
-    code: str
-    message: str
-    step: str | None = None
-    hint: str | None = None
-    details: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def pointers(self) -> list[str]:
-        """The JSON pointers the error's details name."""
-        return [str(d["pointer"]) for d in self.details if d.get("pointer") is not None]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        data: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.step is not None:
-            data["step"] = self.step
-        if self.hint:
-            data["hint"] = self.hint
-        if self.details:
-            data["details"] = self.details
-        return data
-
-
-@dataclass(slots=True)
-class DeadLetter:
-    """An item of a split message that a step rejected: a dead letter of its own."""
-
-    id: str
-    step: str
-    error: RunError
-
-
-@dataclass(slots=True)
-class MessageRun:
-    """What became of one message: its status, what it delivered, the error, the tries."""
-
-    id: str
-    status: MessageStatus
-    outputs: list[Any] = field(default_factory=list)
-    error: RunError | None = None
-    attempts: int = 1
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    origin: str = "input"  # or "aggregate": a group an aggregator emitted
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        data: dict[str, Any] = {
-            "id": self.id,
-            "origin": self.origin,
-            "status": self.status.value,
-            "attempts": self.attempts,
-            "outputs": self.outputs,
-        }
-        if self.error is not None:
-            data["error"] = self.error.to_dict()
-        if self.dead_letters:
-            data["dead_letters"] = [
-                {"id": d.id, "step": d.step, "error": d.error.to_dict()} for d in self.dead_letters
-            ]
-        return data
-
-
-@dataclass(slots=True)
-class HarnessResult:
-    """Every message run, what each sink received, every call each fake answered."""
-
-    messages: list[MessageRun]
-    sinks: dict[str, list[Any]]
-    calls: dict[str, list[FakeCall]]
-
-    @property
-    def outputs(self) -> list[Any]:
-        """Every body the flow delivered, in order."""
-        return [body for run in self.messages for body in run.outputs]
-
-    @property
-    def inputs(self) -> list[MessageRun]:
-        """The runs of the messages sent (not of the aggregates emitted)."""
-        return [run for run in self.messages if run.origin == "input"]
-
-
-def _run_error(error: BaseException, step: str | None) -> RunError:
-    if isinstance(error, InterloomError):
-        details = list(getattr(error, "details", None) or [])
-        return RunError(error.code, error.message, step, error.hint, details)
-    return RunError("E-INTERNAL-001", f"{type(error).__name__}: {error}", step)
-
-
 def _retryable(error: BaseException) -> bool:
     """Whether the delivery worker tries the message again after this error."""
     if isinstance(error, SinkError):
@@ -181,45 +95,21 @@ def _retryable(error: BaseException) -> bool:
     return not isinstance(error, InterloomError)  # a crash is retried, bad data is not
 
 
+class _Clock:
+    """The harness's clock: a fixed start, a millisecond further for each message sent."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def __call__(self) -> float:
+        return _EPOCH + self.ticks * _TICK
+
+
 def _holds_session(thing: Any) -> bool:
     """Whether ``thing`` calls out through a pooled aiohttp session kept in ``_session``."""
     if thing is None or not hasattr(thing, "_session"):
         return False
     return isinstance(thing._session, type(None) | aiohttp.ClientSession | FakeSession)
-
-
-class _RecordingSink:
-    """Stands for a sink that is not HTTP (file, SQL…): records each body, answers as told."""
-
-    def __init__(self, session: FakeSession, connector: str) -> None:
-        self.session = session
-        self.connector = connector
-
-    async def connect(self) -> None:
-        """Nothing to open."""
-
-    async def write(self, message: Message, body: Any) -> Any:
-        """Record ``body``; fail as the script says (a 5xx, 408, 429 or failure is retried)."""
-        pending = self.session.request(
-            "WRITE",
-            f"{self.connector}:",
-            json=body,
-            headers={"Idempotency-Key": message.idempotency_key},
-        )
-        try:
-            async with pending as answer:
-                status = answer.status
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise SinkError(f"{self.connector} sink: {error}") from None
-        if not 200 <= status < 300:
-            retryable = status >= 500 or status in (408, 429)
-            raise SinkError(
-                f"{self.connector} sink answered {status}", retryable=retryable, status=status
-            )
-        return status
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
 
 class FlowHarness:
@@ -231,13 +121,14 @@ class FlowHarness:
         compiled: CompiledFlow,
         resources: StepResources,
         sessions: dict[str, FakeSession],
+        clock: _Clock,
     ) -> None:
         self.flow = flow
         self.compiled = compiled
         self.resources = resources
         self.sessions = sessions
         self.messages: list[MessageRun] = []
-        self._ticks = 0
+        self._clock = clock
         self._scratch: Path | None = None
         self._needs_state = any(step.kind in STATEFUL_KINDS for step in compiled.steps)
 
@@ -256,8 +147,8 @@ class FlowHarness:
         Sinks without a fake answer 200; a step's call without one fails the test (the
         harness never reaches the network).
         """
-        harness_clock: list[FlowHarness] = []
-        resources = StepResources(clock=lambda: harness_clock[0].now())
+        clock = _Clock()
+        resources = StepResources(clock=clock)
         compiled = compile_flow(
             flow, root, dict(environ or {}), source_map=source_map, resources=resources
         )
@@ -270,7 +161,7 @@ class FlowHarness:
             if _holds_session(sinks[index]):
                 sinks[index]._session = session  # type: ignore[attr-defined]
             else:
-                sinks[index] = _RecordingSink(session, flow.sinks[index].connector)
+                sinks[index] = FakeSink(session, flow.sinks[index].connector)
         compiled.sinks = sinks
         calling = [s for s in compiled.steps if _holds_session(_handle(s))]
         for step in calling:
@@ -285,13 +176,11 @@ class FlowHarness:
                 key=stray,
                 hint=did_you_mean(stray, known) or f"fake one of: {', '.join(known)}",
             )
-        harness = cls(flow, compiled, resources, sessions)
-        harness_clock.append(harness)
-        return harness
+        return cls(flow, compiled, resources, sessions, clock)
 
     def now(self) -> float:
         """The harness's clock: a fixed start, a millisecond further for each message."""
-        return _EPOCH + self._ticks * _TICK
+        return self._clock()
 
     async def __aenter__(self) -> FlowHarness:
         return self
@@ -302,8 +191,6 @@ class FlowHarness:
     async def _open_state(self) -> None:
         if not self._needs_state or self.resources.state is not None:
             return
-        from interloom.storage.processor_state import ProcessorState
-
         self._scratch = Path(tempfile.mkdtemp(prefix="interloom-test-"))
         self.resources.state = await ProcessorState.open(f"sqlite:///{self._scratch}/state.db")
 
@@ -324,7 +211,7 @@ class FlowHarness:
     async def send(self, body: Any, headers: Mapping[str, str] | None = None) -> MessageRun:
         """Run one message through the flow, as its source and the worker would."""
         await self._open_state()
-        self._ticks += 1
+        self._clock.ticks += 1
         message_id = _message_id(headers or {}, len(self.inputs) + 1)
         flow = self.compiled
         if flow.source is not None and not flow.durable:
@@ -365,7 +252,7 @@ class FlowHarness:
             if not isinstance(error, InterloomError):
                 failed = True  # the data plane answers 500
             status = MessageStatus.FAILED if failed else MessageStatus.REJECTED
-            return MessageRun(message_id, status, error=_run_error(error, raised.step))
+            return MessageRun(message_id, status, error=run_error(error, raised.step))
         return _settled(message_id, outcome, attempts=1)
 
     async def _durable(self, body: Any, message_id: str) -> MessageRun:
@@ -375,7 +262,7 @@ class FlowHarness:
                 body = flow.admit(body)
             except InterloomError as error:
                 step = _failing_admission(flow, body)
-                return MessageRun(message_id, MessageStatus.REJECTED, error=_run_error(error, step))
+                return MessageRun(message_id, MessageStatus.REJECTED, error=run_error(error, step))
             if body is DROP:
                 return MessageRun(message_id, MessageStatus.FILTERED)
         return await self._deliver(orjson.dumps(body), message_id, flow.delivery_steps)
@@ -420,7 +307,7 @@ class FlowHarness:
                 return MessageRun(
                     message_id,
                     status,
-                    error=_run_error(failure, raised.step),
+                    error=run_error(failure, raised.step),
                     attempts=attempt,
                     origin=origin,
                 )
@@ -487,7 +374,7 @@ def _failing_admission(flow: CompiledFlow, body: Any) -> str | None:
 
 def _settled(message_id: str, outcome: Outcome, *, attempts: int) -> MessageRun:
     dead_letters = [
-        DeadLetter(item.id, item.step, _run_error(item.error, item.step)) for item in outcome.parked
+        DeadLetter(item.id, item.step, run_error(item.error, item.step)) for item in outcome.parked
     ]
     if outcome.deliveries:
         status = MessageStatus.DELIVERED

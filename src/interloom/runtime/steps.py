@@ -126,6 +126,8 @@ def step_problems(flow: Flow, source_map: SourceMap, root: Path) -> list[Problem
         try:
             compile_step(flow, index, root, {}, StepResources(), source_map)
         except StepConfigError as error:
+            # The problem's place names the flow already.
+            error.message = error.message.removeprefix(f"flow '{flow.id}' ")
             problems.append(_problem(Code.STEP_CONFIG, source_map, error.field, error))
     return problems
 

@@ -22,7 +22,7 @@ from interloom.core.delivery.changes import (
     check_freeze,
     next_state,
 )
-from interloom.core.errors import InvalidRequestError, Location, NotFoundError
+from interloom.core.errors import NotFoundError
 from interloom.core.landscape import build_landscape
 from interloom.core.suggestions import did_you_mean
 from interloom.services.plan import plan_files
@@ -172,12 +172,6 @@ async def transition_change(
         stored = await change_records.get_change_state(session, change_id, for_update=True)
         current = ChangeState(stored.state) if stored is not None else ChangeState.DRAFT
         target = next_state(change_id, current, action)
-        if action is ChangeAction.REJECT and not (request.note and request.note.strip()):
-            raise InvalidRequestError(
-                f"rejecting change request {change_id} needs a note saying why",
-                location=Location(pointer="/note"),
-                hint="give a note (--note 'why')",
-            )
         overridden = check_freeze(
             change,
             action,

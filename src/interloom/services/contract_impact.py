@@ -152,14 +152,20 @@ def analyse_contract_change(
     contract_path, guessed = project_contract(project, root, old, new, contract)
     both_inside = _in_project(old, root) is not None and _in_project(new, root) is not None
     boundary = root if both_inside else None
-    step(f"comparing {old.name} with {new.name}")
-    result = diff_contract_files(
-        old, new, ignore_file=ignore_file, root=boundary, today=today, on_step=step
-    )
-    step("reading the operations of both versions")
-    old_contract = read_contract(old, root=boundary)
-    new_contract = read_contract(new, root=boundary)
     names = {path.as_posix(): _in_project(path, root) or path.as_posix() for path in (old, new)}
+    try:
+        step(f"comparing {old.name} with {new.name}")
+        result = diff_contract_files(
+            old, new, ignore_file=ignore_file, root=boundary, today=today, on_step=step
+        )
+        step("reading the operations of both versions")
+        old_contract = read_contract(old, root=boundary)
+        new_contract = read_contract(new, root=boundary)
+    except InterloomError as error:
+        where = error.location
+        if where is not None and where.file in names:  # named as the user knows it
+            error.location = replace(where, file=names[where.file])
+        raise
     result = _relabel(result, names)
     step("tracing the flows")
     facts = plan or PlanFacts()

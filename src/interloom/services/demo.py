@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -162,6 +162,31 @@ async def _weekly_report(client: httpx.AsyncClient) -> str:
     )
 
 
+async def _contract_impact(client: httpx.AsyncClient) -> str:
+    """The proposed contracts under contracts/changes/: what they break, for whom, in which task."""
+    seen: list[str] = []
+    reaching = 0
+    for name in ("crm.openapi.yaml", "wms-events.asyncapi.yaml"):
+        body = {"old": {"path": f"contracts/{name}"}, "new": {"path": f"contracts/changes/{name}"}}
+        impact = await _json(client, "POST", "/api/v1/contracts/impact", json=body)
+        breaking = [
+            f
+            for f in impact["findings"]
+            if f["level"] == "ERR"
+            and (f["impact"]["flows"] or f["impact"]["consumers"])
+            and f["impact"]["tasks"]
+        ]
+        reaching += len(breaking)
+        summary = impact["summary"]
+        seen.append(
+            f"{name}: {summary['counts']['ERR']} ERR, {len(summary['affected_interfaces'])} "
+            f"interfaces, {len(summary['consumers'])} consumers, {len(summary['tasks'])} tasks "
+            f"({len(summary['rework'])} rework)"
+        )
+    _expect(reaching > 0, "no breaking change reaches a flow or consumer and a task")
+    return f"{reaching} breaking findings reach consumers and tasks; " + "; ".join(seen)
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("server is live and ready", _live),
     ("systems are served", _systems),
@@ -172,14 +197,21 @@ CHECKS: list[tuple[str, Check]] = [
     ("progress on a task is recorded", _plan_update),
     ("the Gantt chart renders", _gantt),
     ("the weekly report renders", _weekly_report),
+    ("a contract change shows its impact", _contract_impact),
 ]
 
 
-async def run_self_check(base_url: str) -> list[CheckResult]:
-    """Exercise the served demo over HTTP, as a user's client would."""
+async def run_self_check(
+    base_url: str, extra: Sequence[tuple[str, Check]] = ()
+) -> list[CheckResult]:
+    """Exercise the served demo over HTTP, as a user's client would: ``CHECKS``, then ``extra``.
+
+    ``extra`` are checks that need more than the server, such as the flow checks of
+    ``services.demo_flows``, which drive messages to the systems' stand-ins.
+    """
     results = []
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        for name, check in CHECKS:
+        for name, check in [*CHECKS, *extra]:
             try:
                 results.append(CheckResult(name, True, await check(client)))
             except (CheckFailedError, httpx.HTTPError, ValueError, KeyError) as error:

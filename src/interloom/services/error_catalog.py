@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-# Every module that defines errors, so the catalogue never depends on what was imported first.
-import interloom.connectors.file_formats
-import interloom.connectors.http_sink
-import interloom.connectors.spec
-import interloom.connectors.webhook
-import interloom.core.contracts.diff.errors
-import interloom.core.contracts.errors
-import interloom.core.contracts.impact.errors
-import interloom.core.contracts.traffic
-import interloom.core.delivery.changes
-import interloom.core.delivery.network
-import interloom.core.delivery.plan_errors
-import interloom.core.flows.expressions
-import interloom.core.flows.recording
-import interloom.core.flows.testcase
-import interloom.formats.plan.errors
-import interloom.runtime.execution
-import interloom.runtime.processors
-import interloom.services.landscape
-import interloom.services.observe  # noqa: F401
+import importlib
+import pkgutil
+
 from interloom.core import errors
 from interloom.core.problems import DESCRIPTIONS, Code, severity_of
+
+# The layers whose modules may define errors (the CLI and the API only report them).
+_LAYERS = ("core", "formats", "storage", "observability", "connectors", "runtime", "services")
+
+
+def _import_every_error_module() -> None:
+    """Import every module of the layers, so no error class is missed, whatever was imported."""
+    for layer in _LAYERS:
+        package = importlib.import_module(f"interloom.{layer}")
+        for module in pkgutil.walk_packages(package.__path__, f"interloom.{layer}."):
+            if ".migrations" not in module.name:  # alembic's scripts run only under alembic
+                importlib.import_module(module.name)
 
 
 def _error_classes(
@@ -62,6 +57,7 @@ def error_catalog_markdown() -> str:
         "| code | error | HTTP status | meaning |",
         "|---|---|---:|---|",
     ]
+    _import_every_error_module()
     for cls in _error_classes():
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         lines.append(f"| `{cls.code}` | `{cls.__name__}` | {cls.status} | {doc} |")

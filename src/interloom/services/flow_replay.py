@@ -37,7 +37,7 @@ from interloom.core.suggestions import did_you_mean
 from interloom.formats.flow_recording import read_flow_recording
 from interloom.formats.project_files import parse_file
 from interloom.runtime.harness import FlowHarness, MessageRun
-from interloom.services.flow_testing import read_data_file
+from interloom.services.flow_test_files import read_data_file
 from interloom.services.project import load_project
 
 __all__ = [

@@ -94,13 +94,15 @@ async def test_earned_value_against_a_saved_baseline(workspace: Workspace, recor
 
 
 async def test_earned_value_by_evidence_follows_the_interfaces_states(
-    workspace: Workspace,
+    workspace: Workspace, record: Record
 ) -> None:
     await plan.save_baseline(workspace, "approved", actor="carla")
+    await record("T-3", "2027-01-06T09:00", actual_start="2027-01-06", percent_complete=90)
     before = await plan_management.earned_value(
         workspace, status_date=FRIDAY_8, rule=EarningRule.EVIDENCE
     )
-    # T-3 delivers crm.customers.update, mocked: a quarter of its 2,400 is earned.
+    # T-3 delivers crm.customers.update, mocked: a quarter of its 2,400 is earned, whatever
+    # percent complete is reported.
     assert before.earned_value.performance.ev == 1_600 + 600
 
     # Its contract tests pass: it counts as conformant, half of the budget.

@@ -32,6 +32,9 @@ TABLES = {
     "connector_state",
     "plan_task_updates",
     "plan_baselines",
+    "automatic_risks",
+    "risk_signals",
+    "change_request_states",
 }
 
 # Two interpreters that migrate the same database at the same instant.

@@ -46,6 +46,16 @@ def test_the_bench_tests_pass(runner: CliRunner) -> None:
     assert "w1-durable" in result.stdout
 
 
+def test_the_retail_example_tests_pass(runner: CliRunner) -> None:
+    retail = ROOT / "examples" / "retail"
+
+    result = runner.invoke(app, ["--project", str(retail), "test", "-o", "json"])
+
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, [c for c in report["cases"] if c["outcome"] != "passed"]
+    assert report["summary"]["passed"] == len(report["cases"]) > 0
+
+
 def test_a_broken_mapping_fails_with_the_pointer_and_a_diff(
     runner: CliRunner, bench_copy: Path
 ) -> None:

@@ -15,7 +15,7 @@ BENCH = Path(__file__).resolve().parents[3] / "examples" / "bench"
 @pytest.mark.parametrize(
     ("option", "message", "hint"),
     [
-        ("w2=rec.jsonl", "no flow 'w2'", "did you mean 'w1'?"),
+        ("w1-durble=rec.jsonl", "no flow 'w1-durble'", "did you mean 'w1-durable'?"),
         ("w1", "expected FLOW=FILE", "e.g. --record order-to-wms="),
         ("=rec.jsonl", "expected FLOW=FILE", None),
     ],

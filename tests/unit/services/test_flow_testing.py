@@ -16,6 +16,7 @@ from interloom.services.flow_testing import (
     collect_flow_tests,
     run_flow_tests_sync,
 )
+from interloom.services.project import load_project
 
 ROOT = Path(__file__).resolve().parents[3]
 BENCH = ROOT / "examples" / "bench"
@@ -274,3 +275,12 @@ def test_the_bench_project_copied_runs_from_its_copy(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tests" / "data" / "w1", tmp_path / "tests" / "data" / "w1")
 
     assert run(copy).ok
+
+
+def test_test_files_are_not_read_as_flows(tmp_path: Path) -> None:
+    root = project(tmp_path, "flow: relay\ncases:\n  - {name: n, input: {}, expect: {}}\n")
+
+    loaded = load_project(root)
+
+    assert [f.model.id for f in loaded.project.flows] == ["relay"]
+    assert loaded.problems == []

@@ -4,9 +4,10 @@
   the working time between its baseline start and finish (a milestone's at its date).
 - **EV** (earned value) is each task's budget times what it has earned, by an
   :class:`EarningRule`: its percent complete; 0/100 (nothing until done); 50/50 (half at the
-  start); or *evidence* — weighted milestones measured on what it delivers, so that a task's
-  earned value grows as its interfaces reach ``conformant`` (their contract tests pass),
-  ``load-tested`` and ``published`` (:data:`LIFECYCLE_WEIGHTS`).
+  start); or *evidence* — weighted milestones measured on what it delivers, so that a started
+  task's earned value grows as its interfaces reach ``conformant`` (their contract tests pass),
+  ``load-tested`` and ``published`` (:data:`LIFECYCLE_WEIGHTS`); a task not started earns
+  nothing, whatever state its interfaces are already in.
 - **AC** (actual cost) is the cost recorded on a task; where none is, it is estimated as the
   task's budget times its percent complete, and the result says so (``ac_estimated``).
 
@@ -96,7 +97,9 @@ def earned_share(rule: EarningRule, earning: TaskEarning) -> float:
     if rule is EarningRule.FIFTY_FIFTY:
         return 0.5 if earning.started or earning.percent_complete > 0 else 0.0
     if rule is EarningRule.EVIDENCE and earning.evidence is not None:
-        return earning.evidence
+        # An interface that was ready before its task began earns that task nothing yet.
+        started = earning.started or earning.percent_complete > 0
+        return earning.evidence if started else 0.0
     return earning.percent_complete / 100
 
 

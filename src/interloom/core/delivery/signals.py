@@ -28,9 +28,27 @@ from interloom.core.delivery.risks import (
     risk_score,
 )
 from interloom.core.errors import ReferenceSyntaxError
-from interloom.core.refs import Ref, RefKind
+from interloom.core.refs import (
+    INTERFACE_ID_PATTERN,
+    PLAN_ID_PATTERN,
+    SYSTEM_ID_PATTERN,
+    Ref,
+    RefKind,
+)
 
 SIGNAL_KIND_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+
+
+def _bare(pattern: str) -> str:
+    return pattern.removeprefix("^").removesuffix("$")
+
+
+REF_PATTERN = (
+    f"^(?:(?:system|flow):{_bare(SYSTEM_ID_PATTERN)}"
+    f"|interface:{_bare(SYSTEM_ID_PATTERN)}\\.{_bare(INTERFACE_ID_PATTERN)}"
+    f"|(?:task|milestone):{_bare(PLAN_ID_PATTERN)})$"
+)
+"""A reference, exactly as :meth:`Ref.parse` takes it (so the API documents what it accepts)."""
 
 
 class SignalKind(StrEnum):
@@ -69,6 +87,7 @@ class Signal(BaseModel):
         examples=["breaking-change-found"],
     )
     ref: str = Field(
+        json_schema_extra={"pattern": REF_PATTERN},  # checked, with a hint, by _reference
         description="What it is about: interface:, flow: or system: reference.",
         examples=["interface:crm.customers.get"],
     )

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from interloom.core.suggestions import did_you_mean
 from interloom.runtime.processors.aggregation import AggregateConfig, Aggregation, build_aggregate
@@ -169,11 +169,37 @@ def config_errors(kind: str, config: dict[str, Any]) -> list[tuple[FieldPath, st
     return []
 
 
-def _hint(model: type[_Config], error: Any) -> str | None:
-    if error["type"] != "extra_forbidden" or len(error["loc"]) != 1:
+def _hint(model: type[BaseModel], error: Any) -> str | None:
+    """For an unknown key, the closest known one (in nested models too)."""
+    if error["type"] != "extra_forbidden":
         return None
-    names = [field.alias or name for name, field in model.model_fields.items()]
-    return did_you_mean(str(error["loc"][0]), names) or f"known fields: {', '.join(names)}"
+    owner: Any = model
+    for part in error["loc"][:-1]:
+        owner = _field_model(owner, part)
+        if owner is None:
+            return None
+    names = [field.alias or name for name, field in owner.model_fields.items()]
+    return did_you_mean(str(error["loc"][-1]), names) or f"known fields: {', '.join(names)}"
+
+
+def _field_model(owner: Any, part: str | int) -> Any:
+    """The model one step down a location: a field's model, or an item's (for an index)."""
+    if isinstance(part, int):
+        return owner  # the index of a list: the list's item type was taken with its field
+    if not (isinstance(owner, type) and issubclass(owner, BaseModel)):
+        return None
+    field = owner.model_fields.get(part) or next(
+        (f for f in owner.model_fields.values() if f.alias == part), None
+    )
+    if field is None:
+        return None
+    pending = [field.annotation]
+    while pending:  # the first model inside Optional[...], list[...], dict[..., ...]
+        candidate = pending.pop(0)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+        pending.extend(get_args(candidate))
+    return None
 
 
 def build_processor(kind: str, config: dict[str, Any], root: Path | BuildContext) -> Processor:

@@ -165,6 +165,14 @@ def test_evidence_rule_falls_back_to_percent_complete_without_evidence() -> None
     earning = TaskEarning(id="X", percent_complete=40)
 
     assert earned_share(EarningRule.EVIDENCE, earning) == 0.4
+
+
+def test_evidence_earns_nothing_before_the_task_starts() -> None:
+    ready_before = TaskEarning(id="X", evidence=1.0)
+    started = TaskEarning(id="X", started=True, evidence=0.75)
+
+    assert earned_share(EarningRule.EVIDENCE, ready_before) == 0
+    assert earned_share(EarningRule.EVIDENCE, started) == 0.75
     assert earned_share(EarningRule.FIFTY_FIFTY, TaskEarning(id="X")) == 0
 
 

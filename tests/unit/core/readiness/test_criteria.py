@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from readiness_facts import (
+from .readiness_facts import (
     DATA,
     PROBLEM_BODY,
     RETAIL,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from readiness_facts import PROBLEM_BODY, facts, ok_response, openapi
+from .readiness_facts import PROBLEM_BODY, facts, ok_response, openapi
 
 from interloom.core.catalog import Lifecycle
 from interloom.core.readiness import (

@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
-from plan_strategies import plans
+from .plan_strategies import plans
 
 from interloom.core.delivery.activities import ConstraintType, as_finish, as_start
 from interloom.core.delivery.calendar import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from plan_strategies import plans
+from .plan_strategies import plans
 
 from interloom.core.delivery.plan import Plan
 from interloom.formats.plan.mspdi import import_mspdi

@@ -121,7 +121,7 @@ def _consumers(landscape: Landscape) -> dict[str, list[Consumer]]:
 
 
 class _Analysis:
-    """Everything of the project one change is judged against, computed once."""
+    """Everything of the project one change is judged against, indexed once."""
 
     def __init__(
         self,
@@ -130,23 +130,44 @@ class _Analysis:
         tasks: Sequence[PlanTaskFacts],
     ) -> None:
         self.interfaces = interfaces
+        self.by_operation: dict[str, list[ContractInterface]] = {}
+        for interface in interfaces:
+            for operation_id in interface.operation_ids:
+                self.by_operation.setdefault(operation_id, []).append(interface)
+        self.whole = [i for i in interfaces if i.whole_contract]
+        self.order = {i.ref: index for index, i in enumerate(interfaces)}
         self.consumers = _consumers(build_landscape(project))
-        refs = {i.ref for i in interfaces}
-        self.flows: list[Flow] = [
-            loaded.model for loaded in project.flows if refs & _flow_interfaces(loaded.model)
-        ]
-        self.uses: dict[str, FlowFieldUse] = {f.id: flow_field_use(f) for f in self.flows}
+        self.flows_of: dict[str, list[Flow]] = {i.ref: [] for i in interfaces}
+        for loaded in project.flows:
+            for ref in _flow_interfaces(loaded.model):
+                if ref in self.flows_of:
+                    self.flows_of[ref].append(loaded.model)
+        using = {f.id: f for flows in self.flows_of.values() for f in flows}
+        self.uses: dict[str, FlowFieldUse] = {i: flow_field_use(f) for i, f in using.items()}
         self.tasks = tasks
+        self.tasks_of: dict[str, list[int]] = {}
+        for index, task in enumerate(tasks):
+            for ref in dict.fromkeys(task.delivers):
+                self.tasks_of.setdefault(ref, []).append(index)
         self._hits: dict[tuple[str, Change], list[FlowHit]] = {}
+        self._tasks: dict[frozenset[str], list[TaskHit]] = {}
+
+    def matching(self, finding: Finding) -> list[ContractInterface]:
+        if finding.operation_id is None and finding.operation is None:
+            return [i for i in self.interfaces if i.concerns(finding)]
+        found = {i.ref: i for i in self.by_operation.get(finding.operation_id or "", [])}
+        found.update((i.ref, i) for i in self.whole)
+        return sorted(found.values(), key=lambda i: self.order[i.ref])
 
     def hits(self, interface: str, change: Change) -> list[FlowHit]:
         key = (interface, change)
         if key not in self._hits:
-            self._hits[key] = flow_hits(self.flows, self.uses, interface, change)
+            flows = self.flows_of.get(interface, [])
+            self._hits[key] = flow_hits(flows, self.uses, interface, change)
         return self._hits[key]
 
     def impact(self, finding: Finding) -> Impact:
-        matched = [i for i in self.interfaces if i.concerns(finding)]
+        matched = self.matching(finding)
         if not matched:
             return Impact()
         change = Change(
@@ -166,25 +187,29 @@ class _Analysis:
             interfaces=[i.ref for i in matched],
             consumers=consumers,
             flows=flows,
-            tasks=self.tasks_delivering(reached),
+            tasks=self.tasks_delivering(frozenset(reached)),
         )
 
-    def tasks_delivering(self, refs: set[str]) -> list[TaskHit]:
+    def tasks_delivering(self, refs: frozenset[str]) -> list[TaskHit]:
+        """The tasks delivering any of ``refs``, in plan order (computed once per set)."""
+        if refs in self._tasks:
+            return self._tasks[refs]
+        indexes = sorted({i for ref in refs for i in self.tasks_of.get(ref, ())})
         hits = []
-        for task in self.tasks:
-            delivered = [ref for ref in task.delivers if ref in refs]
-            if delivered:
-                hits.append(
-                    TaskHit(
-                        task=task.id,
-                        name=task.name,
-                        status=task.status,
-                        start=task.start,
-                        finish=task.finish,
-                        delivers=delivered,
-                        consequence=_CONSEQUENCES.get(task.status, Consequence.UPCOMING),
-                    )
+        for index in indexes:
+            task = self.tasks[index]
+            hits.append(
+                TaskHit(
+                    task=task.id,
+                    name=task.name,
+                    status=task.status,
+                    start=task.start,
+                    finish=task.finish,
+                    delivers=[ref for ref in dict.fromkeys(task.delivers) if ref in refs],
+                    consequence=_CONSEQUENCES.get(task.status, Consequence.UPCOMING),
                 )
+            )
+        self._tasks[refs] = hits
         return hits
 
 

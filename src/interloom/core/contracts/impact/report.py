@@ -64,8 +64,10 @@ def by_interface(impact: ContractImpact) -> list[InterfaceImpact]:
     for ref, hits in best.items():
         groups[ref].flows = [(hit, flow_rules[ref][key]) for key, hit in hits.items()]
     ranks = {"ERR": 0, "WARN": 1, "INFO": 2}
+    plan_order = {task: index for index, task in enumerate(impact.summary.tasks)}
     for group in groups.values():
         group.findings.sort(key=lambda f: ranks.get(f.level, 3))
+        group.tasks.sort(key=lambda t: plan_order.get(t.task, len(plan_order)))
     return [g for g in groups.values() if g.findings]
 
 

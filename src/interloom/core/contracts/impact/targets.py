@@ -117,22 +117,30 @@ class ContractInterface:
         return str(Ref.interface(self.system.id, self.interface.id))
 
     def concerns(self, finding: Finding) -> bool:
-        """Whether ``finding`` is about this interface."""
+        """Whether ``finding`` is about this interface.
+
+        A finding about the contract as a whole (a security scheme, a shared schema, a
+        channel) concerns every interface of the contract when it may break clients; one
+        that cannot (an INFO) concerns none.
+        """
         if finding.operation_id is None and finding.operation is None:
-            return True  # the contract as a whole
+            return finding.level.rank > 0
         return self.whole_contract or finding.operation_id in self.operation_ids
 
 
-def _operation(contract: Contract, named: str | None) -> Operation | None:
-    if named is None:
-        return contract.operations[0] if len(contract.operations) == 1 else None
-    return contract.operation(named)
+class _Operations:
+    """A contract's operations by id and by what identifies them on the wire."""
 
+    def __init__(self, contract: Contract) -> None:
+        self.only = contract.operations[0] if len(contract.operations) == 1 else None
+        self.by_id = {op.id: op for op in contract.operations}
+        self.by_key = {op.match_key: op for op in reversed(contract.operations)}
 
-def _paired(operation: Operation | None, other: Contract) -> Operation | None:
-    if operation is None:
-        return None
-    return next((op for op in other.operations if op.match_key == operation.match_key), None)
+    def named(self, name: str | None) -> Operation | None:
+        return self.only if name is None else self.by_id.get(name)
+
+    def paired(self, operation: Operation | None) -> Operation | None:
+        return None if operation is None else self.by_key.get(operation.match_key)
 
 
 def contract_interfaces(
@@ -140,14 +148,15 @@ def contract_interfaces(
 ) -> list[ContractInterface]:
     """The interfaces of ``project`` whose ``contract:`` is ``contract_path``, in file order."""
     wanted = normalise_contract_path(contract_path)
+    olds, news = _Operations(old), _Operations(new)
     found: list[ContractInterface] = []
     for system, interface in project.interfaces():
         if normalise_contract_path(interface.contract) != wanted:
             continue
-        before = _operation(old, interface.operation)
-        after = _operation(new, interface.operation)
-        before = before or _paired(after, old)
-        after = after or _paired(before, new)
+        before = olds.named(interface.operation)
+        after = news.named(interface.operation)
+        before = before or olds.paired(after)
+        after = after or news.paired(before)
         ids = frozenset(op.id for op in (before, after) if op is not None)
         several = max(len(old.operations), len(new.operations)) > 1
         found.append(

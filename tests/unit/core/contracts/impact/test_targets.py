@@ -90,7 +90,9 @@ def test_an_interface_naming_no_operation_of_several_concerns_every_finding() ->
     assert other.operation_ids == frozenset()
     assert not other.whole_contract
     assert not other.concerns(_finding("x", operation_id="b", operation="GET /b"))
-    assert other.concerns(_finding("api-security-component-added"))  # the contract as a whole
+    # A finding about the contract as a whole concerns every interface, unless harmless.
+    assert other.concerns(_finding("channel-removed"))
+    assert not other.concerns(Finding(id="channel-added", level=Level.INFO, message="m"))
 
 
 def test_an_interface_of_a_single_operation_contract_needs_no_name() -> None:
