@@ -9,6 +9,9 @@ labels bound once per flow and step so that an observation costs one histogram u
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -37,3 +40,15 @@ RETRIES = Counter(
     ["flow", "step"],
     registry=REGISTRY,
 )
+
+
+@lru_cache(maxsize=4096)
+def message_histogram(flow: str, stage: str) -> Any:
+    """The bound histogram child of one flow and stage (sync, durable, delivery)."""
+    return MESSAGE_SECONDS.labels(flow, stage)
+
+
+@lru_cache(maxsize=16384)
+def step_histogram(flow: str, step: str) -> Any:
+    """The bound histogram child of one flow's step or sink."""
+    return STEP_SECONDS.labels(flow, step)

@@ -7,6 +7,7 @@ one JSON parse, the compiled steps and the sink call.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ import structlog
 from interloom.connectors.http_sink import SinkError
 from interloom.core.errors import InterloomError, StorageError
 from interloom.core.messages import Message
+from interloom.observability.metrics import message_histogram
 from interloom.runtime.execution import StepRaisedError, park, run_steps, write_deliveries
 from interloom.runtime.faults import CRASH
 from interloom.runtime.pipeline import CompiledFlow
@@ -85,9 +87,21 @@ class DataPlane:
         self.routes = {(f.source.method, f.source.path): f for f in flows if f.source is not None}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = perf_counter()
         flow = self.routes.get((scope["method"], scope["path"]))
         if flow is None or flow.source is None:
             await _answer(send, 404, _error("E-NOTFOUND-002", "not_found", "no flow listens here"))
+            return
+        if flow.paused:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [*_JSON_HEADERS, (b"retry-after", b"30")],
+                }
+            )
+            paused = _error("E-FLOW-003", "paused", f"flow '{flow.id}' is paused; try again later")
+            await send({"type": "http.response.body", "body": orjson.dumps(paused)})
             return
         if not _is_json(scope):
             await _answer(
@@ -140,6 +154,8 @@ class DataPlane:
                 )
                 return
         await self._run(flow, message, send)
+        stage = "durable" if flow.durable else "sync"
+        message_histogram(flow.id, stage).observe(perf_counter() - started)
 
     @staticmethod
     async def _checked(flow: CompiledFlow, scope: Scope, body: bytes, send: Send) -> bool:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Mapping
+from time import perf_counter
 
 import orjson
 import structlog
@@ -21,6 +22,7 @@ from interloom.connectors.http_sink import SinkError
 from interloom.core.errors import InterloomError, StorageError
 from interloom.core.flows.retry import gives_up, retry_delay
 from interloom.core.messages import Message
+from interloom.observability.metrics import RETRIES, message_histogram, step_histogram
 from interloom.runtime.execution import (
     RESUME_MARK,
     StepRaisedError,
@@ -84,9 +86,7 @@ class DeliveryWorker:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                batch = await self.store.lease(
-                    None, self.worker_id, self.concurrency, self.lease_seconds
-                )
+                batch = await self._lease()
             except InterloomError as error:
                 log.error("delivery.lease.failed", error=str(error))
                 batch = []
@@ -95,7 +95,26 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_wait)
                 continue
-            await asyncio.gather(*(self.deliver(m) for m in batch))
+            await asyncio.gather(*(self._timed(m) for m in batch))
+
+    async def _lease(self) -> list[StoredMessage]:
+        """Lease ready messages; those of paused flows stay in the store, their tries uncounted."""
+        if not any(flow.paused for flow in self.flows.values()):
+            return await self.store.lease(
+                None, self.worker_id, self.concurrency, self.lease_seconds
+            )
+        batch: list[StoredMessage] = []
+        for flow_id, flow in list(self.flows.items()):
+            if not flow.paused and len(batch) < self.concurrency:
+                batch += await self.store.lease(
+                    flow_id, self.worker_id, self.concurrency - len(batch), self.lease_seconds
+                )
+        return batch
+
+    async def _timed(self, stored: StoredMessage) -> None:
+        started = perf_counter()
+        await self.deliver(stored)
+        message_histogram(stored.flow, "delivery").observe(perf_counter() - started)
 
     async def deliver(self, stored: StoredMessage) -> None:
         """Deliver one leased message and settle it in the store."""
@@ -130,7 +149,9 @@ class DeliveryWorker:
             step = None
             for index, sink in enumerate(flow.sinks):
                 step = f"sinks[{index}]"
+                sent = perf_counter()
                 await sink.write(message, body)
+                step_histogram(flow.id, step).observe(perf_counter() - sent)
             if CRASH.armed:
                 CRASH.reached("after-effect")
         except SinkError as error:
@@ -211,6 +232,7 @@ class DeliveryWorker:
         if retryable and not gives_up(policy, failed_tries):
             delay = retry_delay(policy, failed_tries)
             await self.store.retry(stored.id, error, step, delay, worker=self.worker_id)
+            RETRIES.labels(flow.id, step or "").inc()
             log.info("delivery.retry", flow=flow.id, message_id=stored.id, step=step, delay=delay)
             return
         await self.store.dead_letter(stored.id, error, step, worker=self.worker_id)

@@ -60,6 +60,8 @@ class CompiledFlow:
     # Every step returns a body or DROP, synchronously: the tight loop runs it (the hot path).
     # Otherwise runtime.execution runs it (splits, routes, aggregates, awaited steps).
     simple: bool = field(init=False, default=True)
+    # Paused (services.flow_control): the source refuses, workers and readers leave it be.
+    paused: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         # A durable source runs the leading validations before it persists (bad input is

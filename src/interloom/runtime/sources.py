@@ -55,6 +55,7 @@ class SourceState(StrEnum):
     STARTING = "starting"
     RUNNING = "running"
     STANDBY = "standby"  # another process holds its lease
+    PAUSED = "paused"  # its flow is paused: it reads nothing until resumed
     FAILING = "failing"  # its last read or persist failed; it is tried again
     STOPPED = "stopped"
 
@@ -110,6 +111,7 @@ class SourceRunner:
         self._lease: Lease | None = None
         self._lost = False
         self._renewed_at = 0.0
+        self.paused = False  # set by the flow runtime when the flow is paused
 
     def start(self) -> None:
         """Run in the background."""
@@ -171,6 +173,12 @@ class SourceRunner:
         failures = 0
         try:
             while not self._stopping.is_set() and not self._lost:
+                if self.paused:
+                    self.status.state = SourceState.PAUSED
+                    await self._wait(1.0)
+                    await self._renew_if_due()
+                    continue
+                self.status.state = SourceState.RUNNING
                 try:
                     batch = await reader.read()
                 except Exception as error:

@@ -1,8 +1,9 @@
 """The impact of a contract change on the project: what it breaks, and for whom.
 
-``contract_impact(workspace, OLD, NEW)`` diffs the two versions (``services.contract_diff``),
-ties the contract to the project's interfaces that use it, traces every flow using them, and
-joins the plan scheduled with its recorded progress, so each finding lists the interfaces,
+``contract_impact(workspace, OLD, NEW)`` diffs the two versions as ``contracts diff`` does
+(findings located, an ignore file applied), ties the contract to the project's interfaces that
+use it, traces every flow using them, and joins the plan scheduled with its recorded
+progress, so each finding lists the interfaces,
 consumers, flows (``field X read by step S of flow F``) and tasks it reaches
 (``core.contracts.impact``). With ``raise_risks`` each affected interface sends a
 breaking-change-found signal to the risk register (``services.risk_signals``).
@@ -21,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from interloom.core.contracts.diff import DiffResult
+from interloom.core.contracts.diff import DiffResult, diff_contracts
+from interloom.core.contracts.diff.ignore import apply_ignore_rules
 from interloom.core.contracts.impact import (
     ContractImpact,
     ContractImpactError,
@@ -32,12 +34,14 @@ from interloom.core.contracts.impact import (
     tasks_from_schedule,
 )
 from interloom.core.contracts.impact.targets import normalise_contract_path
-from interloom.core.contracts.model import SourceLocation
-from interloom.core.errors import InterloomError, InvalidRequestError, Location
+from interloom.core.contracts.model import Contract, SourceLocation
+from interloom.core.errors import InterloomError, InvalidRequestError, Location, NotFoundError
 from interloom.core.project import Project
 from interloom.core.suggestions import did_you_mean
-from interloom.services.contract_diff import diff_contract_files
-from interloom.services.contracts import read_contract
+from interloom.formats.contracts.detect import import_contract
+from interloom.formats.contracts.documents import file_relative_to
+from interloom.formats.contracts.source_lines import SourceLines
+from interloom.services.contract_diff import read_ignore_rules
 from interloom.services.plan import compute_plan, plan_files
 from interloom.services.risk_signals import breaking_change_signal, raise_signal
 from interloom.services.workspace import Workspace
@@ -104,21 +108,46 @@ def project_contract(
     )
 
 
-def _relabel(result: DiffResult, names: dict[str, str]) -> DiffResult:
-    """The diff with its files named as the user knows them (relative to the project)."""
+def _import(path: Path, label: str, boundary: Path | None) -> tuple[Contract, dict[str, bytes]]:
+    """The contract at ``path`` named ``label`` in locations, and every file it was read from.
 
-    def fix(location: SourceLocation | None) -> SourceLocation | None:
-        if location is None or location.file not in names:
-            return location
-        return location.model_copy(update={"file": names[location.file]})
+    One import per version serves both the diff and the operations the interfaces name (a
+    2 MB document takes seconds to import); the files read let the findings be located.
+    """
+    if not path.is_file():
+        raise NotFoundError(f"no contract file {label}", location=Location(file=label))
+    base = (boundary or path.parent).resolve()
+    data = path.read_bytes()
+    files = {label: data}
 
-    findings = tuple(f.located(fix(f.old), fix(f.new)) for f in result.findings)
-    return replace(
-        result,
-        old_file=names.get(result.old_file, result.old_file),
-        new_file=names.get(result.new_file, result.new_file),
-        findings=findings,
-    )
+    def resolve_file(relative: str) -> bytes:
+        target = (path.parent / relative).resolve()
+        if not target.is_relative_to(base):
+            # Reported by the importer as an unresolvable reference, with its location.
+            raise ValueError(f"it lies outside {base}; references stay in that tree")
+        content = target.read_bytes()
+        files[file_relative_to(label, relative)] = content
+        return content
+
+    return import_contract(data, label, resolve_file=resolve_file), files
+
+
+def _diff(
+    old: tuple[Contract, dict[str, bytes]],
+    new: tuple[Contract, dict[str, bytes]],
+    ignore_file: Path | None,
+    today: dt.date,
+) -> DiffResult:
+    """What ``contracts diff`` reports: the findings, located, less what the ignore file accepts."""
+    rules = read_ignore_rules(ignore_file) if ignore_file is not None else []
+    result = diff_contracts(old[0], new[0], today=today)
+    lines = SourceLines({**old[1], **new[1]}.get)
+
+    def locate(location: SourceLocation | None) -> SourceLocation | None:
+        return lines.locate(location) if location is not None else None
+
+    located = tuple(f.located(locate(f.old), locate(f.new)) for f in result.findings)
+    return apply_ignore_rules(result.with_findings(located), rules, today=today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,28 +181,20 @@ def analyse_contract_change(
     contract_path, guessed = project_contract(project, root, old, new, contract)
     both_inside = _in_project(old, root) is not None and _in_project(new, root) is not None
     boundary = root if both_inside else None
-    names = {path.as_posix(): _in_project(path, root) or path.as_posix() for path in (old, new)}
-    try:
-        step(f"comparing {old.name} with {new.name}")
-        result = diff_contract_files(
-            old, new, ignore_file=ignore_file, root=boundary, today=today, on_step=step
-        )
-        step("reading the operations of both versions")
-        old_contract = read_contract(old, root=boundary)
-        new_contract = read_contract(new, root=boundary)
-    except InterloomError as error:
-        where = error.location
-        if where is not None and where.file in names:  # named as the user knows it
-            error.location = replace(where, file=names[where.file])
-        raise
-    result = _relabel(result, names)
+    day = today or dt.date.today()
+    step(f"reading {old.name}")
+    before = _import(old, _in_project(old, root) or old.as_posix(), boundary)
+    step(f"reading {new.name}")
+    after = _import(new, _in_project(new, root) or new.as_posix(), boundary)
+    step("comparing")
+    result = _diff(before, after, ignore_file, day)
     step("tracing the flows")
     facts = plan or PlanFacts()
     notes = [*([guessed] if guessed else []), *facts.notes]
     return assess_impact(
         result,
-        old_contract,
-        new_contract,
+        before[0],
+        after[0],
         contract_path=contract_path,
         project=project,
         tasks=facts.tasks,

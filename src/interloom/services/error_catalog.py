@@ -69,6 +69,8 @@ def error_catalog_markdown() -> str:
         "| `E-MSG-004` | (data plane) | 413 | The body exceeds the source's `max_body_bytes`. |",
         "| `E-MSG-005` | (data plane) | 400 | The `Idempotency-Key` header is empty, too long "
         "or not visible ASCII. |",
+        "| `E-FLOW-003` | (data plane) | 503 | The flow is paused (`interloom flows resume`); "
+        "the answer carries `Retry-After`. |",
         "",
         "## Problems (`interloom validate`)",
         "",

@@ -5,7 +5,7 @@ A pause or a resume is an audited record (``flow.paused`` / ``flow.resumed`` for
 starts and every ``REFRESH_SECONDS`` after, so a pause made through one worker's API, or by
 ``interloom flows pause`` from a shell, reaches every worker within that time.
 
-A paused flow's HTTP source answers ``503 E-FLOW-PAUSED`` with ``Retry-After``, its other
+A paused flow's HTTP source answers ``503 E-FLOW-003`` with ``Retry-After``, its other
 sources stop reading, and workers leave its persisted messages in the store (without counting
 a try) until it resumes.
 """
@@ -40,10 +40,15 @@ async def paused_flows(workspace: Workspace) -> dict[str, str | None]:
     async with workspace.database.session() as session:
         latest = await latest_entries_by_entity(session, (PAUSED, RESUMED), entity_prefix="flow:")
     return {
-        entity.removeprefix("flow:"): (entry.after or {}).get("reason")
+        entity.removeprefix("flow:"): _reason(entry.after)
         for entity, entry in latest.items()
         if entry.action == PAUSED
     }
+
+
+def _reason(after: object) -> str | None:
+    reason = after.get("reason") if isinstance(after, dict) else None
+    return reason if isinstance(reason, str) else None
 
 
 async def _set(

@@ -32,6 +32,7 @@ class FlowState(StrEnum):
     """Whether a flow takes messages."""
 
     RUNNING = "running"
+    PAUSED = "paused"  # its sources refuse or wait, its messages stay in the store
     UNAVAILABLE = "unavailable"  # its definition names something this installation cannot run
 
 
@@ -71,6 +72,7 @@ class FlowRuntime:
         self._retired: list[CompiledFlow] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._swaps: set[asyncio.Future[None]] = set()
+        self.paused: dict[str, str | None] = {}  # flow id → the reason given
 
     def load(self, project: Project, root: Path) -> None:
         """Compile every flow; the ones that cannot run are reported, not fatal."""
@@ -99,7 +101,19 @@ class FlowRuntime:
         self.data_plane.replace(compiled.values())
         self._carry_counters(previous)
         self._swap_sources()
+        self.set_paused(self.paused)
         log.info("flows.loaded", running=len(compiled), unavailable=len(unavailable))
+
+    def set_paused(self, paused: dict[str, str | None]) -> None:
+        """Pause these flows (id → reason) and run every other one."""
+        self.paused = dict(paused)
+        for flow_id, flow in self.compiled.items():
+            flow.paused = flow_id in paused
+        if self.sources is not None:
+            for flow_id, (_, runner) in self.sources.runners.items():
+                runner.paused = flow_id in paused
+        if self.worker is not None and len(paused) < len(self.compiled):
+            self.worker.notify()  # a resumed flow's waiting messages go out now
 
     def _carry_counters(self, previous: dict[str, CompiledFlow]) -> None:
         # A reload recompiles the flows; their counters go on from where they were.
@@ -182,7 +196,8 @@ class FlowRuntime:
         status = FlowStatus(
             id=flow.id,
             version=flow.version,
-            state=FlowState.RUNNING,
+            state=FlowState.PAUSED if flow.paused else FlowState.RUNNING,
+            reason=self.paused.get(flow.id) if flow.paused else None,
             source=flow.connector,
             route=f"{route.method} {route.path}" if route is not None else None,
             source_state=background.state.value if background is not None else None,

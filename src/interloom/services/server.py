@@ -13,6 +13,7 @@ import structlog
 from watchfiles import awatch
 
 from interloom.core.project import SETTINGS_FILE, RuntimeSettings
+from interloom.services.flow_control import follow_flow_controls, paused_flows
 from interloom.services.flow_recording import start_recordings
 from interloom.services.workspace import Workspace, database_url, open_workspace
 from interloom.storage.message_store import open_message_store
@@ -71,14 +72,18 @@ async def serving(config: ServerConfig) -> AsyncIterator[Workspace]:
         idle_wait=runtime.poll_seconds,
         state=ProcessorState(workspace.database),  # aggregator groups, dedupe keys
     )
+    # Paused flows stay paused across restarts, before any source reads.
+    workspace.flows.set_paused(await paused_flows(workspace))
     # Schedules, polls, folders and queries: run by one server process at a time (a lease).
     await workspace.flows.start_sources(workspace.database, lease_seconds=runtime.lease_seconds)
     stop = asyncio.Event()
     watcher = asyncio.create_task(_watch(workspace, stop)) if config.watch else None
+    controls = asyncio.create_task(follow_flow_controls(workspace, stop))
     try:
         yield workspace
     finally:
         stop.set()
+        await controls
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -123,3 +123,12 @@ def test_unknown_fields_are_refused(client: TestClient) -> None:
 
     body = assert_error(response, 422, "E-REQUEST-002")
     assert [d["pointer"] for d in body["details"]] == ["/x"]
+
+
+def test_a_missing_project_file_is_not_found(client: TestClient) -> None:
+    response = client.post(
+        URL, json={"old": {"path": CRM}, "new": {"path": "contracts/changes/crm-3.yaml"}}
+    )
+
+    body = assert_error(response, 404, "E-NOTFOUND-001")
+    assert body["location"] == {"file": "contracts/changes/crm-3.yaml"}

@@ -11,6 +11,7 @@ not allow. FastAPI builds every body from its response model, so the shape itsel
 
 from __future__ import annotations
 
+import os
 import shutil
 from typing import Any
 
@@ -25,6 +26,8 @@ from interloom.services.server import ServerConfig
 
 from .conftest import SMALL_PROJECT
 
+# Examples per operation; raise it for a deeper run (INTERLOOM_TEST_SCHEMATHESIS_EXAMPLES=200).
+MAX_EXAMPLES = int(os.environ.get("INTERLOOM_TEST_SCHEMATHESIS_EXAMPLES", "15"))
 ROUTES = r"^/api/v1/(plan/(sprints|evm|raci)|risks|signals|changes|reports)"
 
 schema = schemathesis.openapi.from_dict(openapi_document()).include(path_regex=ROUTES)
@@ -42,6 +45,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
 def test_delivery_routes_keep_to_the_document(app: FastAPI, case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(app=app, excluded_checks=[response_schema_conformance])

@@ -56,6 +56,7 @@ def test_json_scores_every_interface_of_the_system(interloom: Callable[..., Any]
         "interface:wms.stock.get",
         "interface:wms.stock.list",
         "interface:wms.stock.changed",
+        "interface:wms.stock.file",
     ]
     for item in report.interfaces:
         assert [c.id for c in item.criteria] == list(CriterionId)

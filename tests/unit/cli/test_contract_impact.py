@@ -163,3 +163,22 @@ def test_raise_risks_puts_the_breaking_change_in_the_risk_register(shop: Path) -
 
     again = run(shop, CRM, CRM_2, "--raise-risks", "-o", "json")
     assert [r["action"] for r in json.loads(again.stdout)["summary"]["risks"]] == ["updated"] * 3
+
+
+def test_an_ignore_file_leaves_accepted_findings_out(shop: Path, tmp_path: Path) -> None:
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text(
+        "ignore:\n  - id: new-required-request-property\n    reason: the CRM team adds it\n",
+        "utf-8",
+    )
+
+    result = run(shop, CRM, CRM_2, "--ignore", accepted, "-o", "json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [f["id"] for f in data["findings"]] == [
+        "response-required-property-removed",
+        "api-removed-without-deprecation",
+    ]
+    assert data["summary"]["ignored"] == 1
+    assert "T-3" not in data["summary"]["tasks"]

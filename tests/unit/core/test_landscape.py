@@ -109,18 +109,18 @@ def test_the_example_edges_are_the_declared_relations() -> None:
     }
     assert edges(landscape, EdgeKind.READS) == {
         ("flow:order-to-wms", "interface:erp.orders.created"),
-        ("flow:shipment-to-erp", "interface:wms.shipments.dispatched"),
-        ("flow:invoice-on-payment", "interface:payments.intents.captured"),
+        ("flow:shipment-to-crm", "interface:wms.shipments.dispatched"),
+        ("flow:stock-to-erp", "interface:wms.stock.file"),
     }
     assert edges(landscape, EdgeKind.WRITES) == {
         ("flow:order-to-wms", "interface:wms.shipments.create"),
-        ("flow:shipment-to-erp", "interface:erp.orders.status.update"),
-        ("flow:invoice-on-payment", "interface:erp.invoices.create"),
+        ("flow:shipment-to-crm", "interface:crm.activities.create"),
+        ("flow:stock-to-erp", "interface:erp.stock.levels.update"),
     }
-    # Enrichment calls; validate and xml steps use what the flow already reads or writes.
+    # Enrichment calls; validate steps check what the flow already reads.
     assert edges(landscape, EdgeKind.CALLS) == {
         ("flow:order-to-wms", "interface:crm.customers.get"),
-        ("flow:invoice-on-payment", "interface:erp.orders.get"),
+        ("flow:shipment-to-crm", "interface:erp.orders.get"),
     }
 
 
@@ -133,7 +133,7 @@ def test_the_consumers_of_an_example_interface_are_systems_then_flows() -> None:
     ]
     assert landscape.consumers("interface:erp.orders.get") == [
         "system:wms",
-        "flow:invoice-on-payment",
+        "flow:shipment-to-crm",
     ]
     assert landscape.consumers("interface:crm.customers.update") == []
 

@@ -19,8 +19,16 @@ import datetime as dt
 import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 _DAY = 1440  # wall-clock minutes in a day
 _CHUNK = 366  # days added to the tables at a time, so extensions stay rare
@@ -29,13 +37,27 @@ Pattern = tuple[tuple[int, int], ...]
 """The working intervals of one day as (start, end) minutes since midnight, sorted, disjoint."""
 
 
+# Plan files write "08:00"; JSON Schema's "time" format would ask for seconds and a zone.
+ClockTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$",
+            "description": "A wall-clock time, HH:MM (24 h).",
+            "examples": ["08:00", "17:30"],
+        }
+    ),
+]
+
+
 class WorkingInterval(BaseModel):
     """Working hours within one day, from ``start`` to ``end`` (an ``end`` of 00:00 is midnight)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    start: dt.time
-    end: dt.time
+    start: ClockTime
+    end: ClockTime
 
     @property
     def start_minute(self) -> int:

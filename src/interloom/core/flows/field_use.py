@@ -169,31 +169,32 @@ class _Message:
 
     def resolve(self, name: str) -> frozenset[Origin]:
         """The origins of field ``name`` of the message now."""
+        overwritten = (Relation.SAME, Relation.INSIDE)
+        if any(field_relation(name, removed) in overwritten for removed in self.removed):
+            return frozenset()
         best: tuple[int, frozenset[Origin]] | None = None
+        inner: set[Origin] = set()  # fields written inside it: reading it reads them too
         for key, origins in self.known.items():
-            if field_relation(name, key) in (Relation.SAME, Relation.INSIDE):
+            relation = field_relation(name, key)
+            if relation in overwritten:
                 rest = name[len(key) + 1 :] if key else name
-                candidate = frozenset(o.below(rest) for o in origins)
                 if best is None or len(key) >= best[0]:
-                    best = (len(key), candidate)
+                    best = (len(key), frozenset(o.below(rest) for o in origins))
+            elif relation is Relation.HOLDS:
+                inner.update(origins)
         for target, step in self.answers.items():
-            if field_relation(name, target) in (Relation.SAME, Relation.INSIDE):
+            relation = field_relation(name, target)
+            if relation in overwritten:
                 rest = name[len(target) + 1 :] if target else name
                 if best is None or len(target) >= best[0]:
                     best = (len(target), frozenset({Origin(rest, step)}))
+            elif relation is Relation.HOLDS:
+                inner.add(Origin("", step))
         if best is not None:
-            return best[1]
-        # A field holding written fields (or the whole message): made of all of them.
-        found: set[Origin] = set()
-        for key, origins in self.known.items():
-            if field_relation(name, key) is Relation.HOLDS:
-                found.update(origins)
-        for target, step in self.answers.items():
-            if field_relation(name, target) is Relation.HOLDS:
-                found.add(Origin("", step))
-        if self.whole and not any(field_relation(name, r) for r in self.removed):
-            found.add(Origin(name))
-        return frozenset(found)
+            return best[1] | inner
+        if self.whole:
+            inner.add(Origin(name))
+        return frozenset(inner)
 
     def resolve_all(self, names: Iterable[str]) -> frozenset[Origin]:
         found: set[Origin] = set()
@@ -203,9 +204,14 @@ class _Message:
 
     def forget_under(self, name: str) -> None:
         """Drop what the trace knows of ``name`` and the fields inside it (it is overwritten)."""
-        self.known = {k: v for k, v in self.known.items() if field_relation(k, name) is None}
+
+        def kept(key: str) -> bool:
+            return field_relation(key, name) not in (Relation.SAME, Relation.INSIDE)
+
+        self.known = {k: v for k, v in self.known.items() if kept(k)}
         self.writers = {k: v for k, v in self.writers.items() if k in self.known}
-        self.answers = {k: v for k, v in self.answers.items() if field_relation(k, name) is None}
+        self.answers = {k: v for k, v in self.answers.items() if kept(k)}
+        self.removed = {r for r in self.removed if kept(r)}
 
 
 @dataclass

@@ -190,3 +190,32 @@ def test_origins_follow_any_chain_of_renaming_maps(renames: list[list[str]], pro
     assert {o.field: o.origins for o in use.outputs} == {
         f"{name}x": frozenset({Origin(f"{origin[name]}x")}) for name in names
     }
+
+
+def test_a_field_set_inside_an_answer_keeps_the_rest_of_the_answer() -> None:
+    flow = _flow(
+        {"id": "crm", "kind": "enrich", "config": {"url": "http://c/{id}", "target": "customer"}},
+        {"id": "flag", "kind": "set", "config": {"fields": {"customer.vip": "total > 100"}}},
+        {"id": "drop", "kind": "remove", "config": {"fields": ["customer.secret"]}},
+        {
+            "id": "out",
+            "kind": "map",
+            "config": {
+                "fields": {
+                    "a": "customer.email",
+                    "b": "customer.vip",
+                    "c": "customer",
+                    "d": "customer.secret",
+                }
+            },
+        },
+    )
+
+    reads = {r.field: r.origins for r in flow_field_use(flow).reads if r.step == "out"}
+
+    assert reads == {
+        "customer.email": frozenset({Origin("email", "crm")}),
+        "customer.vip": frozenset({Origin("total")}),
+        "customer": frozenset({Origin("", "crm"), Origin("total")}),
+        "customer.secret": frozenset(),
+    }

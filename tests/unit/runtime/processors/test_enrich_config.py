@@ -77,3 +77,12 @@ def test_a_bad_enrich_config_names_the_field(
         build_processor("enrich", {"target": "customer", **config}, CONTEXT)
 
     assert raised.value.field == field
+
+
+def test_a_bare_yaml_null_for_on_missing_means_null() -> None:
+    # YAML reads `on_missing: null` as nothing at all, not as the text "null".
+    processor = build_processor(
+        "enrich", {"url": "http://crm/{id}", "target": "c", "on_missing": None}, CONTEXT
+    )
+
+    assert processor.handle.config.on_missing == "null"

@@ -151,13 +151,18 @@ class _Analysis:
                 self.tasks_of.setdefault(ref, []).append(index)
         self._hits: dict[tuple[str, Change], list[FlowHit]] = {}
         self._tasks: dict[frozenset[str], list[TaskHit]] = {}
+        self._matching: dict[str, list[ContractInterface]] = {}
 
     def matching(self, finding: Finding) -> list[ContractInterface]:
         if finding.operation_id is None and finding.operation is None:
             return [i for i in self.interfaces if i.concerns(finding)]
-        found = {i.ref: i for i in self.by_operation.get(finding.operation_id or "", [])}
-        found.update((i.ref, i) for i in self.whole)
-        return sorted(found.values(), key=lambda i: self.order[i.ref])
+        operation = finding.operation_id or ""
+        if operation not in self._matching:
+            found = {i.ref: i for i in self.by_operation.get(operation, [])}
+            found.update((i.ref, i) for i in self.whole)
+            ordered = sorted(found.values(), key=lambda i: self.order[i.ref])
+            self._matching[operation] = ordered
+        return self._matching[operation]
 
     def hits(self, interface: str, change: Change) -> list[FlowHit]:
         key = (interface, change)
@@ -220,8 +225,9 @@ def _flow_interfaces(flow: Flow) -> set[str]:
 
 
 def _impacted(finding: Finding, impact: Impact) -> ImpactedFinding:
+    # Built from the diff's own values, so not validated again: a large diff has thousands.
     data = finding.to_dict()
-    return ImpactedFinding.model_validate({**data, "part": finding_part(finding), "impact": impact})
+    return ImpactedFinding.model_construct(**data, part=finding_part(finding), impact=impact)
 
 
 def _surest(hits: Iterable[FlowHit]) -> dict[str, Confidence]:

@@ -8,7 +8,9 @@ Direction decides what matters:
 - a flow whose **sink** sends to the interface writes its request: a changed or removed field
   matters when the flow writes it, a newly required one when the flow does *not*;
 - a flow whose **enrich** step calls the interface reads its response: a change there reaches
-  it when a later step reads the field of the answer, or passes the answer on.
+  it when a later step reads the field of the answer, or passes the answer on;
+- a **validate** step naming the interface checks the message against a schema of it: a
+  breaking or maybe breaking change to a field may make it reject messages.
 
 Without a trace of the flow's fields (a step the trace cannot follow, a message passed on
 unchanged) the flow is reported as possibly affected.
@@ -335,6 +337,17 @@ def flow_hits(
             if step.interface == interface and step.kind == "enrich":
                 roles += 1
                 _as_caller(found, use, change, step.id)
+        checks = [s.id for s in flow.steps if s.interface == interface and s.kind == "validate"]
+        if checks and change.part is Part.REQUEST and change.serious and change.field:
+            roles += 1
+            found.add(
+                How.VALIDATES,
+                Confidence.LIKELY if change.level == "ERR" else Confidence.POSSIBLE,
+                f"step '{checks[0]}' of {found.flow} checks the message against a schema of "
+                "the interface: it may now reject messages",
+                step=checks[0],
+                field=change.field,
+            )
         named = [s.id for s in flow.steps if s.interface == interface and s.kind != "enrich"]
         if named and not roles and (change.whole_operation or change.serious):
             found.add(

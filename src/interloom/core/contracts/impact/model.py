@@ -35,6 +35,8 @@ class How(StrEnum):
     """The flow writes the field into what it sends to the interface."""
     NOT_WRITTEN = "not-written"
     """The interface now requires the field, and the flow does not write it."""
+    VALIDATES = "validates"
+    """A step checks the message against a schema of the interface: it may now reject it."""
     PASSED_THROUGH = "passed-through"
     """The flow passes the message on unchanged, so the field reaches its sinks."""
     RECEIVES = "receives"

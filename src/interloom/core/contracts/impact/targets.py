@@ -104,17 +104,14 @@ def normalise_contract_path(path: str) -> str:
 class ContractInterface:
     """An interface of the project that uses the contract, and the operations it stands for."""
 
+    ref: str
+    """``interface:SYSTEM.ID``."""
     system: System
     interface: Interface
     operation_ids: frozenset[str]
     """Canonical ids of its operation in either version; empty: it names none it could find."""
     whole_contract: bool
     """It names no operation (and its contract has several): every finding concerns it."""
-
-    @property
-    def ref(self) -> str:
-        """``interface:SYSTEM.ID``."""
-        return str(Ref.interface(self.system.id, self.interface.id))
 
     def concerns(self, finding: Finding) -> bool:
         """Whether ``finding`` is about this interface.
@@ -161,6 +158,7 @@ def contract_interfaces(
         several = max(len(old.operations), len(new.operations)) > 1
         found.append(
             ContractInterface(
+                ref=str(Ref.interface(system.id, interface.id)),
                 system=system,
                 interface=interface,
                 operation_ids=ids,

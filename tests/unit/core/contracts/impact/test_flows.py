@@ -175,3 +175,17 @@ def test_a_step_naming_the_interface_otherwise_uses_it() -> None:
         ("check", None, How.USES, Confidence.POSSIBLE)
     }
     assert _hits(flow, CRM, _change(Part.RESPONSE, "tier", level="INFO")) == set()
+
+
+def test_a_step_checking_the_message_against_the_interface_may_now_reject_it() -> None:
+    check = {"id": "check", "kind": "validate", "interface": EVENT, "config": {"schema": "s.json"}}
+    flow = _flow("checked", [check, {"id": "m", "kind": "map", "config": {"fields": {"i": "id"}}}])
+    flow = flow.model_copy(update={"source": flow.source.model_copy(update={"interface": EVENT})})
+
+    assert _hits(flow, EVENT, _change(Part.REQUEST, "lines.quantity")) == {
+        ("check", "lines.quantity", How.VALIDATES, Confidence.LIKELY)
+    }
+    assert _hits(flow, EVENT, _change(Part.REQUEST, "lines.quantity", level="WARN")) == {
+        ("check", "lines.quantity", How.VALIDATES, Confidence.POSSIBLE)
+    }
+    assert _hits(flow, EVENT, _change(Part.REQUEST, "lines.quantity", level="INFO")) == set()
