@@ -233,6 +233,5 @@ def selection_of(**fields: Any) -> DeadLetterFilter:
     except ValueError:
         raise InvalidRequestError(
             "no dead letters selected",
-            hint="give message ids, a filter (--flow, --step, --error, --since, --until) "
-            "or --all",
+            hint="give message ids, a filter (--flow, --step, --error, --since, --until) or --all",
         ) from None

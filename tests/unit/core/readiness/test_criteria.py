@@ -5,15 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from .readiness_facts import (
-    DATA,
-    PROBLEM_BODY,
-    RETAIL,
-    facts,
-    file_facts,
-    ok_response,
-    openapi,
-)
 
 from interloom.core.catalog import Lifecycle
 from interloom.core.readiness import (
@@ -26,6 +17,16 @@ from interloom.core.readiness import (
 )
 from interloom.core.readiness.criteria import CHECKS, Finding
 from interloom.core.readiness.model import InterfaceFacts
+
+from .readiness_facts import (
+    DATA,
+    PROBLEM_BODY,
+    RETAIL,
+    facts,
+    file_facts,
+    ok_response,
+    openapi,
+)
 
 POLICY = ReadinessPolicy()
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from .readiness_facts import PROBLEM_BODY, facts, ok_response, openapi
 
 from interloom.core.catalog import Lifecycle
 from interloom.core.readiness import (
@@ -19,6 +18,8 @@ from interloom.core.readiness import (
     assess_system,
     score_of,
 )
+
+from .readiness_facts import PROBLEM_BODY, facts, ok_response, openapi
 
 WHEN = datetime(2027, 2, 1, 9, 30, tzinfo=UTC)
 ORDER = [Status.FAIL, Status.WARN, Status.PASS]

@@ -13,7 +13,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
-from .plan_strategies import plans
 
 from interloom.core.delivery.activities import ConstraintType, as_finish, as_start
 from interloom.core.delivery.calendar import (
@@ -35,6 +34,8 @@ from interloom.core.delivery.plan_schedule import Baseline
 from interloom.core.delivery.wbs import outline_codes
 from interloom.formats.plan.mspdi import check_mspdi, export_mspdi, import_mspdi
 from interloom.formats.plan.mspdi_records import NAMESPACE
+
+from .plan_strategies import plans
 
 
 def _lag(dependency: Dependency) -> tuple[str, str, float]:

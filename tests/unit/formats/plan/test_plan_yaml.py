@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from .plan_strategies import plans
 
 from interloom.core.delivery.plan import Plan
 from interloom.formats.plan.mspdi import import_mspdi
 from interloom.formats.plan.plan_yaml import plan_yaml
 from interloom.formats.project_files import parse_file
+
+from .plan_strategies import plans
 
 DATA = Path(__file__).parents[3] / "data" / "mspdi"
 
