@@ -27,7 +27,7 @@ UV_SPEC ?= uv
 # Paths the linters look at (tests/ may not exist yet).
 PY_PATHS := $(wildcard src tests)
 
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 DEMO_ARGS   ?=
 
 BENCH_ARGS ?=

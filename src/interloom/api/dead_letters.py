@@ -38,16 +38,6 @@ async def list_dead_letters(
     return await dead_letters.list_dead_letters(workspace, selection, limit=limit, offset=offset)
 
 
-@router.get(
-    "/dead-letters/{message_id}", response_model=DeadLetterView, summary="Get a dead letter"
-)
-async def get_dead_letter(
-    workspace: WorkspaceDep, message_id: Annotated[str, Path(max_length=400)]
-) -> DeadLetterView:
-    """One dead letter with its body and every failed try."""
-    return await dead_letters.get_dead_letter(workspace, message_id)
-
-
 @router.post("/dead-letters/replay", response_model=BulkResult, summary="Replay dead letters")
 async def replay_dead_letters(
     workspace: WorkspaceDep, principal: PrincipalDep, selection: DeadLetterFilter
@@ -62,3 +52,13 @@ async def discard_dead_letters(
 ) -> BulkResult:
     """Delete the selected dead letters for good; they stay counted as dead-lettered."""
     return await dead_letters.discard_dead_letters(workspace, selection, actor=principal.id)
+
+
+@router.get(
+    "/dead-letters/{message_id}", response_model=DeadLetterView, summary="Get a dead letter"
+)
+async def get_dead_letter(
+    workspace: WorkspaceDep, message_id: Annotated[str, Path(max_length=400)]
+) -> DeadLetterView:
+    """One dead letter with its body and every failed try."""
+    return await dead_letters.get_dead_letter(workspace, message_id)

@@ -178,7 +178,8 @@ class SourceRunner:
                     await self._wait(1.0)
                     await self._renew_if_due()
                     continue
-                self.status.state = SourceState.RUNNING
+                if self.status.state is SourceState.PAUSED:
+                    self.status.state = SourceState.RUNNING
                 try:
                     batch = await reader.read()
                 except Exception as error:

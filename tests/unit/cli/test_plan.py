@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from interloom.cli import output
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 ConsoleScript = Callable[..., Any]  # the console_script fixture of conftest.py
@@ -37,8 +39,9 @@ def base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_show_prints_the_schedule_in_wbs_order(
-    console_script: ConsoleScript, base: list[str]
+    console_script: ConsoleScript, base: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(output.console, "width", 200)  # a wide terminal: no cell is cut
     shown = console_script(*base, "plan", "show")
 
     assert shown.exit_code == 0, shown.stderr
