@@ -43,18 +43,24 @@ StatusDateOption = Annotated[
 AuthorOption = Annotated[str, typer.Option(help="Who reports it (audit log).")]
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    """A date or date-time from an option; a bad one is a located error."""
+def parse_date_option(
+    value: str | None, option: str, *, time_of_day: bool = True
+) -> dt.date | None:
+    """A date (or, with ``time_of_day``, a date-time) from an option; a bad one is located."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        text = value.strip()
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+        if len(text) == 10 or not time_of_day:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
     except ValueError:
         raise InvalidRequestError(
             f"'{value}' is not a date",
             location=Location(path=option),
-            hint="write YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time of day",
+            hint="write YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time of day"
+            if time_of_day
+            else "write YYYY-MM-DD",
         ) from None
 
 
@@ -82,7 +88,7 @@ def show(
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """The schedule: every task's dates, float and progress, in WBS order."""
-    at = _date(status_date, "--status-date")
+    at = parse_date_option(status_date, "--status-date")
     view = ctx.obj.with_workspace(lambda ws: plan_service.get_plan(ws, status_date=at))
     if critical:
         view = view.model_copy(update={"tasks": [t for t in view.tasks if t.critical]})
@@ -216,7 +222,7 @@ def baseline_save(
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Save the current schedule as a baseline to measure slippage against."""
-    at = _date(status_date, "--status-date")
+    at = parse_date_option(status_date, "--status-date")
     view = ctx.obj.with_workspace(
         lambda ws: plan_service.save_baseline(
             ws, name, actor=author, replace=replace, status_date=at
@@ -263,7 +269,7 @@ def baseline_compare(
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """The current schedule against a baseline: start, finish, duration and cost variance."""
-    at = _date(status_date, "--status-date")
+    at = parse_date_option(status_date, "--status-date")
     comparison = ctx.obj.with_workspace(
         lambda ws: plan_service.compare_baseline(ws, name, status_date=at)
     )
@@ -338,7 +344,7 @@ def gantt(
             hint="name it .svg or .html",
         )
     kind = formats.get(suffix, plan_service.GanttFormat.HTML)
-    at = _date(status_date, "--status-date")
+    at = parse_date_option(status_date, "--status-date")
     with console.status("Scheduling and drawing the plan…"):
         text = ctx.obj.with_workspace(
             lambda ws: plan_service.render_gantt(ws, output=kind, baseline=baseline, status_date=at)
@@ -355,7 +361,7 @@ def resources(
     output: OutputOption = OutputFormat.TEXT,
 ) -> None:
     """Resources: assigned work, cost, and when they are asked for more than they have."""
-    at = _date(status_date, "--status-date")
+    at = parse_date_option(status_date, "--status-date")
     found = ctx.obj.with_workspace(lambda ws: plan_service.plan_resources(ws, status_date=at))
     if output is OutputFormat.JSON:
         print_json(found)

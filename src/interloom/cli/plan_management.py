@@ -26,7 +26,7 @@ from interloom.cli.output import (
     print_json,
     print_table,
 )
-from interloom.cli.plan import plan_app
+from interloom.cli.plan import StatusDateOption, parse_date_option, plan_app
 from interloom.core.delivery.changes import ChangeAction, ChangeState
 from interloom.core.delivery.evm import EarningRule
 from interloom.core.delivery.risks import RiskLevel, RiskStatus, heat_map_text
@@ -40,14 +40,6 @@ risks_app = typer.Typer(help="The risk register: declared risks and those raised
 changes_app = typer.Typer(help="Change requests: impact analysis and their audited workflow.")
 report_app = typer.Typer(help="Reports generated from the plan and the records.")
 
-StatusDateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--status-date",
-        metavar="DATE",
-        help="Progress is known up to here (YYYY-MM-DD); default: the plan's, else today.",
-    ),
-]
 ActorOption = Annotated[str, typer.Option("--actor", help="Who acts (audit log).")]
 OutputFileOption = Annotated[
     Path | None,
@@ -57,14 +49,7 @@ OutputFileOption = Annotated[
 
 def _date(value: str | None, option: str) -> dt.date | None:
     """A date from an option; a bad one is a located error."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidRequestError(
-            f"'{value}' is not a date", location=Location(path=option), hint="write YYYY-MM-DD"
-        ) from None
+    return parse_date_option(value, option, time_of_day=False)
 
 
 def _when(moment: dt.datetime | dt.date | None) -> str:
