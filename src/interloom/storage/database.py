@@ -27,6 +27,11 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from interloom.core.errors import ConfigError, MigrationError, StorageError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's busy timeout alone keeps turns
+    fcntl = None  # type: ignore[assignment]
+
 Backend = Literal["sqlite", "postgresql"]
 
 MIGRATIONS_LOCATION = "interloom.storage:migrations"
@@ -44,6 +49,7 @@ _SYNC_DRIVERS: dict[str, frozenset[str]] = {
 }
 _MEMORY_DATABASES = frozenset({"", ":memory:"})
 _POSTGRES_CONNECT_TIMEOUT = 10
+_MIGRATION_LOCK_SECONDS = 120
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 # PostgreSQL's "undefined table" and "undefined column": a schema that is not up to date,
 # which SQLite reports as an OperationalError.
@@ -164,7 +170,7 @@ class Database:
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest revision; a no-op when it is already there."""
-        async with _migration_lock():
+        async with _migration_lock(), _sqlite_migration_file_lock(self._file):
             try:
                 async with self._writer.begin() as connection:
                     if self.backend == "postgresql":
@@ -307,6 +313,40 @@ def _migration_lock() -> asyncio.Lock:
     if lock is None:
         lock = _migration_locks[loop] = asyncio.Lock()
     return lock
+
+
+@asynccontextmanager
+async def _sqlite_migration_file_lock(database: Path | None) -> AsyncIterator[None]:
+    # Processes migrating one SQLite file take turns on a lock file beside it: the first
+    # upgrades, the others then find the schema at head. Without it the second would wait on
+    # SQLite's busy timeout, which a slow first upgrade (a loaded machine importing Alembic's
+    # scripts) can outlast.
+    if database is None or fcntl is None:
+        yield
+        return
+    lock_path = database.with_name(database.name + ".migrate-lock")
+    handle = await asyncio.to_thread(open, lock_path, "a+b")
+    try:
+        deadline = asyncio.get_running_loop().time() + _MIGRATION_LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise MigrationError(
+                        f"another process has been migrating {database} "
+                        f"for {_MIGRATION_LOCK_SECONDS} s",
+                        hint=f"stop the other Interloom process, or remove {lock_path} "
+                        "if no process holds it",
+                    ) from None
+                await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
