@@ -7,6 +7,9 @@ Producers put ~1 KB messages concurrently (each `put` returns once the message i
 while consumers lease them in batches and complete them. The figure is messages fully
 through (put, leased, completed) divided by the wall time from the first put to the last
 completion. The counters are checked at the end: every message received was delivered.
+Beside it, the CPU time spent per message: by this process and, on PostgreSQL, by the server
+processes serving its connections (read from /proc, so only for a server on this machine).
+On a busy machine the wall-time figure follows the load; the CPU time much less.
 
 SQLite runs on a file in a temporary directory; PostgreSQL on INTERLOOM_TEST_POSTGRES_URL
 (default postgresql://postgres@127.0.0.1:5432/test) in a schema of its own, dropped after.
@@ -22,6 +25,7 @@ import json
 import os
 import platform
 import pstats
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -67,7 +71,7 @@ async def database_url(backend: str) -> AsyncIterator[str]:
         options = f"-csearch_path={schema}"
         yield (
             make_url(server)
-            .update_query_dict({"options": options})
+            .update_query_dict({"options": options, "application_name": schema})
             .render_as_string(hide_password=False)
         )
     finally:
@@ -76,15 +80,23 @@ async def database_url(backend: str) -> AsyncIterator[str]:
 
 
 async def produce(
-    store: MessageStore, ids: list[str], body: bytes, chunk: int, stats: dict[str, float]
+    store: MessageStore,
+    ids: list[str],
+    body: bytes,
+    chunk: int,
+    stats: dict[str, float],
+    remember: bool,
 ) -> None:
     """Put the messages one by one (chunk 1, as concurrent requests would) or in chunks."""
     if chunk <= 1:
         for message_id in ids:
-            await store.put(FLOW, message_id, body)
+            await store.put(FLOW, message_id, body, remember=remember)
     else:
         for start in range(0, len(ids), chunk):
-            batch = [NewMessage(message_id, body) for message_id in ids[start : start + chunk]]
+            batch = [
+                NewMessage(message_id, body, remember=remember)
+                for message_id in ids[start : start + chunk]
+            ]
             await store.put_many(FLOW, batch)
     stats["produced_at"] = max(stats.get("produced_at", 0.0), time.perf_counter())
 
@@ -109,6 +121,38 @@ async def consume(
         done[0] += completed
 
 
+def cpu_seconds() -> float:
+    """The CPU time this process has used so far, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu_seconds(url: str) -> float | None:
+    """The CPU time of the PostgreSQL processes serving this run's connections (None: unknown).
+
+    They are found by the application name the run's URL sets; their /proc entries must be
+    readable (a server on this machine, read as its owner or root).
+    """
+    application = make_url(url).query.get("application_name")
+    server = make_url(url).difference_update_query(["options", "application_name"])
+    ticks = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as c:
+        pids = [
+            row[0]
+            for row in c.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application,)
+            )
+        ]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total if pids else None
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """One measured run; returns its figures."""
     body = (b'{"order": "' + b"x" * (args.body_size - 13) + b'"}')[: args.body_size]
@@ -118,18 +162,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         options: dict[str, Any] = {}
         if args.backend == "postgresql":
             options["connections"] = args.connections
+        if args.retention is not None:
+            options["retention_seconds"] = args.retention
         store = await open_message_store(url, **options)
         try:
             done = [0]
             stats: dict[str, float] = {}
+            server_before = server_cpu_seconds(url) if args.backend == "postgresql" else None
+            client_before = cpu_seconds()
             started = time.perf_counter()
-            producers = [produce(store, share, body, args.put_many, stats) for share in shares]
+            producers = [
+                produce(store, share, body, args.put_many, stats, args.remember) for share in shares
+            ]
             consumers = [
                 consume(store, f"worker-{n}", args.lease, args.messages, done)
                 for n in range(args.consumers)
             ]
             await asyncio.gather(*producers, *consumers)
             elapsed = time.perf_counter() - started
+            client_cpu = cpu_seconds() - client_before
+            server_after = server_cpu_seconds(url) if args.backend == "postgresql" else None
+            server_cpu = (
+                server_after - server_before
+                if server_before is not None and server_after is not None
+                else None
+            )
             counts = await store.counts(FLOW)
             store_stats = store.stats
         finally:
@@ -145,6 +202,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "consumers": args.consumers,
         "lease_limit": args.lease,
         "ids": args.ids,
+        "remember": args.remember,
         "loop": args.loop,
         "seconds": round(elapsed, 3),
         "msgs_per_s": round(args.messages / elapsed),
@@ -153,6 +211,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "operations": store_stats.operations,
         "largest_batch": store_stats.largest_batch,
         "counts": counts.as_dict(),
+        "client_cpu_us_per_msg": round(client_cpu / args.messages * 1e6, 1),
+        "server_cpu_us_per_msg": (
+            None if server_cpu is None else round(server_cpu / args.messages * 1e6, 1)
+        ),
     }
 
 
@@ -177,6 +239,18 @@ def main() -> None:
     parser.add_argument("--consumers", type=int, default=4)
     parser.add_argument("--lease", type=int, default=256, help="messages per lease")
     parser.add_argument("--connections", type=int, default=2, help="PostgreSQL connections")
+    parser.add_argument(
+        "--remember",
+        action="store_true",
+        help="put every message to be remembered once delivered, as an Idempotency-Key "
+        "makes it (default: ids made up on arrival, forgotten once delivered, as without)",
+    )
+    parser.add_argument(
+        "--retention",
+        type=float,
+        metavar="SECONDS",
+        help="how long finished messages' ids are remembered (default: the store's, 24 h)",
+    )
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--runs", type=int, default=1, help="repeat and report each run")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
@@ -201,7 +275,13 @@ def main() -> None:
             f"{result['backend']}: {result['msgs_per_s']:,} msgs/s through "
             f"({result['messages']:,} × {result['body_bytes']} B in {result['seconds']} s; "
             f"puts done at {result['produce_msgs_per_s']:,} msgs/s; "
-            f"{result['transactions']:,} transactions for {result['operations']:,} operations)",
+            f"{result['transactions']:,} transactions for {result['operations']:,} operations; "
+            f"CPU per message: {result['client_cpu_us_per_msg']} µs here"
+            + (
+                f", {result['server_cpu_us_per_msg']} µs in the server)"
+                if result["server_cpu_us_per_msg"] is not None
+                else ")"
+            ),
             flush=True,
         )
     if profiler and args.profile:

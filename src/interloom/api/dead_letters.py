@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -15,6 +14,7 @@ from interloom.services.dead_letters import (
     DeadLetterFilter,
     DeadLetterPage,
     DeadLetterView,
+    Instant,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["dead letters"], responses=ERROR_RESPONSES)
@@ -26,8 +26,8 @@ async def list_dead_letters(
     flow: Annotated[str | None, Query(max_length=200)] = None,
     step: Annotated[str | None, Query(max_length=200)] = None,
     error: Annotated[str | None, Query(max_length=1000, description="Text in the error.")] = None,
-    since: Annotated[dt.datetime | None, Query(description="Failed at or after.")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Failed before.")] = None,
+    since: Annotated[Instant | None, Query(description="Failed at or after.")] = None,
+    until: Annotated[Instant | None, Query(description="Failed before.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DeadLetterPage:

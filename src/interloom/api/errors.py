@@ -93,7 +93,37 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
+    allowed = _allowed_methods(request) if error.status_code == 405 else None
+    if allowed is not None:
+        response.headers["Allow"] = allowed
     return response
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """The methods the OpenAPI document gives the path's resource; None for an undocumented one.
+
+    Starlette answers 405 with the methods of the first route on the path only, while a
+    resource may be served by several routes (GET and POST /plan/baselines). As OpenAPI
+    matches paths, a concrete segment wins over a template (/dead-letters/replay is not
+    /dead-letters/{message_id}).
+    """
+    segments = request.scope["path"].rstrip("/").split("/")
+    best: tuple[tuple[bool, ...], dict[str, Any]] | None = None
+    for template, operations in request.app.openapi()["paths"].items():
+        parts = template.rstrip("/").split("/")
+        if len(parts) != len(segments):
+            continue
+        templated = [part.startswith("{") and part.endswith("}") for part in parts]
+        if all(t or p == s for p, s, t in zip(parts, segments, templated, strict=True)):
+            concrete = tuple(not t for t in templated)
+            if best is None or concrete > best[0]:
+                best = (concrete, operations)
+    if best is None:
+        return None
+    return ", ".join(m for m in _METHODS if m.lower() in best[1])
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

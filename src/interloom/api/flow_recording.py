@@ -29,7 +29,8 @@ async def set_flow_recording(
     """Append each input the flow takes in to a recording file (`on: true`), or stop.
 
     The file (default `.interloom/recordings/FLOW-TIME.jsonl`) must be inside the project
-    directory. A server with several worker processes records in the one that answered.
+    directory. A server with several worker processes records in every one of them (each
+    follows the switch within a second), all to the one file.
     """
     return await switch_recording(workspace, flow_id, request, actor=principal.id)
 

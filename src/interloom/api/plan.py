@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -10,7 +9,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from interloom.api.dependencies import PrincipalDep, WorkspaceDep
-from interloom.api.errors import ERROR_RESPONSES
+from interloom.api.errors import ERROR_RESPONSES, ErrorBody
+from interloom.api.parameters import IsoDate, StatusDate
 from interloom.core.delivery.baselines import BaselineComparison
 from interloom.services import plan as plan_service
 from interloom.services.plan import (
@@ -29,13 +29,6 @@ HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 
 TaskId = Annotated[str, Path(description="Task id", examples=["T-12"], max_length=63)]
 BaselineName = Annotated[str, Path(description="Baseline name", max_length=100)]
-StatusDate = Annotated[
-    dt.date | None,
-    Query(
-        description="Progress is known up to the end of this day; default: the plan's, else today."
-    ),
-]
-
 _GANTT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The Gantt chart: an SVG image, or an HTML page with it and a task table.",
@@ -53,8 +46,10 @@ class BaselineRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["approved"])
-    replace: bool = Field(default=False, description="Overwrite a baseline of the same name.")
-    status_date: dt.date | None = None
+    replace: bool = Field(
+        default=False, strict=True, description="Overwrite a baseline of the same name."
+    )
+    status_date: IsoDate | None = None
 
 
 @router.get("/plan", response_model=PlanView, summary="Get the scheduled plan")
@@ -127,6 +122,7 @@ async def list_baselines(workspace: WorkspaceDep) -> list[BaselineView]:
     response_model=BaselineView,
     status_code=201,
     summary="Save a baseline",
+    responses={409: {"model": ErrorBody, "description": "A baseline of that name is saved"}},
 )
 async def post_baseline(
     workspace: WorkspaceDep, principal: PrincipalDep, body: BaselineRequest

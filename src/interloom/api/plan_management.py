@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BeforeValidator
 
 from interloom.api.dependencies import PrincipalDep, WorkspaceDep
 from interloom.api.errors import ERROR_RESPONSES, ErrorBody
+from interloom.api.parameters import IsoDate, StatusDate
 from interloom.core.delivery.change_impact import ChangeImpact
 from interloom.core.delivery.changes import ChangeAction, ChangeState
 from interloom.core.delivery.evm import EarningRule
@@ -36,19 +34,6 @@ from interloom.services.risk_signals import SignalOutcome, SignalView
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
-def _iso_date(value: object) -> object:
-    # Pydantic would read "0" as a Unix timestamp: a day is written YYYY-MM-DD.
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise ValueError("write the day as YYYY-MM-DD")
-    return value
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date, json_schema_input_type=dt.date)]
-StatusDate = Annotated[
-    IsoDate | None,
-    Query(description="Progress is known up to here; default: the plan's, else today."),
-]
 SprintId = Annotated[str, Path(description="Sprint id", examples=["S-2"], max_length=63)]
 ChangeId = Annotated[str, Path(description="Change request id", examples=["CR-1"], max_length=63)]
 RiskId = Annotated[str, Path(description="R-… (declared) or AR-… (automatic)", max_length=63)]

@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -29,6 +30,7 @@ from interloom.services.demo import example_project_dir, run_self_check
 from interloom.services.demo_flows import FlowScene, driving_hints, flow_checks, scene_environment
 from interloom.services.demo_upstreams import UpstreamsProcess, dev_ports, running_upstreams
 from interloom.services.flow_recording import check_record_options
+from interloom.services.metrics import close_process_files, open_process_files
 from interloom.services.project import open_project
 from interloom.services.server import ServerConfig
 
@@ -145,7 +147,12 @@ def _announce_when_up(host: str, port: int, banner: str) -> None:
 def _serve_with_granian(
     state: CliState, config: ServerConfig, host: str, port: int, workers: int, *, label: str
 ) -> None:
-    """Serve with granian: HTTP handled in Rust, the app on uvloop, one or more processes."""
+    """Serve with granian: HTTP handled in Rust, the app on uvloop, one or more processes.
+
+    Several workers count their metrics in files of one folder for the run, so that a scrape
+    answered by any of them shows all; one worker counts in memory.
+    """
+    metrics_folder = open_process_files(config.root) if workers > 1 else None
     os.environ[SERVE_CONFIG_ENV_VAR] = json.dumps(
         {
             "root": str(config.root),
@@ -154,8 +161,18 @@ def _serve_with_granian(
             "record": list(config.record),
             "log_format": state.log_format,
             "log_level": state.log_level,
+            "metrics_folder": str(metrics_folder) if metrics_folder else None,
+            "started_at": datetime.now(UTC).isoformat(),
         }
     )
+    try:
+        _run_granian(state, host, port, workers, label=label)
+    finally:
+        if metrics_folder is not None:
+            close_process_files(metrics_folder)
+
+
+def _run_granian(state: CliState, host: str, port: int, workers: int, *, label: str) -> None:
     if port == 0:  # granian does not report the port it got: choose a free one here
         port = _free_port(host)
     shown = f"[{host}]" if ":" in host else host

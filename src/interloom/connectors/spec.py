@@ -27,12 +27,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from interloom.core.errors import InterloomError, NotFoundError
 from interloom.core.messages import Message
+
+if TYPE_CHECKING:
+    from interloom.connectors.interface_contracts import InterfaceContracts
 
 
 class ConnectorKind(StrEnum):
@@ -81,6 +84,10 @@ class ConnectorContext:
     root: Path
     environ: Mapping[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    interface: str | None = None
+    """The interface the endpoint names (``interface:SYSTEM.ID``), if any."""
+    interfaces: InterfaceContracts | None = None
+    """The project's interfaces and their contracts, for connectors that call by contract."""
 
     def resolve(self, path: str) -> Path:
         """A path of the config: relative ones are relative to the project directory."""

@@ -43,6 +43,9 @@ class Code(StrEnum):
     CONTRACT_UNREADABLE = "W-FILE-005"
     UNKNOWN_PROCESSOR = "E-STEP-001"
     STEP_CONFIG = "E-FLOW-002"
+    INTERFACE_CONTRACT = "E-FLOW-020"
+    NO_BODY_SCHEMA = "E-FLOW-021"
+    PATH_PARAMETER = "E-FLOW-022"
     UNKNOWN_CONNECTOR = "W-CONNECTOR-002"
     CONNECTOR_CONFIG = "W-CONNECTOR-003"
     RACI_ACCOUNTABLE = "E-RACI-001"
@@ -79,6 +82,18 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.CONTRACT_UNREADABLE: "A contract that does not parse; its operations are not checked.",
     Code.UNKNOWN_PROCESSOR: "A flow step's kind names no processor.",
     Code.STEP_CONFIG: "A flow step's config is not what its processor accepts.",
+    Code.INTERFACE_CONTRACT: (
+        "A step or sink takes its call or schema from an interface whose contract cannot give "
+        "it (unreadable, no such operation, not an HTTP operation, no server)."
+    ),
+    Code.NO_BODY_SCHEMA: (
+        "A validate step checks against an interface whose operation declares no body schema "
+        "(request body or message payload)."
+    ),
+    Code.PATH_PARAMETER: (
+        "A call to an interface (enrich, http sink) gives no value for a parameter of the "
+        "operation's path, or a value for one it does not have."
+    ),
     Code.UNKNOWN_CONNECTOR: (
         "A flow's source or sink names a connector not installed here, or one that cannot "
         "play that part: the flow will not run on this installation."

@@ -51,6 +51,21 @@ class RuntimeSettings(Definition):
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="How often an idle worker looks for messages."
     )
+    key_retention_seconds: float = Field(
+        default=86_400.0,
+        ge=0,
+        le=30 * 86_400,
+        description="How long a finished message's id (a sender's Idempotency-Key) is "
+        "remembered, so that a retry after delivery is answered as a duplicate; 0: only "
+        "while the message is stored.",
+    )
+    otlp_endpoint: Text | None = Field(
+        default=None,
+        description="OpenTelemetry collector to send traces to (OTLP over HTTP/protobuf; "
+        "/v1/traces is appended). Tracing is off without it, unless "
+        "OTEL_EXPORTER_OTLP_ENDPOINT is set, which takes precedence.",
+        examples=["http://127.0.0.1:4318"],
+    )
 
 
 class ProjectSettings(Definition):

@@ -12,6 +12,8 @@ import ecs_logging
 import structlog
 from structlog.typing import Processor
 
+from interloom.observability.tracing import add_message_context
+
 
 class LogFormat(StrEnum):
     """How log lines are written."""
@@ -23,6 +25,7 @@ class LogFormat(StrEnum):
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_message_context,  # flow.id, message.id, trace.id, span.id of the message under way
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -44,6 +47,11 @@ def _ecs_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapp
     logger = event.pop("logger", None)
     if logger is not None:
         event["log.logger"] = logger
+    # ECS's ``message`` is the line's text, so the ids go to a namespace of our own: the same
+    # names as the span attributes (trace.id and span.id are ECS's own).
+    for key in ("flow.id", "message.id"):
+        if key in event:
+            event[f"interloom.{key}"] = event.pop(key)
     return event
 
 

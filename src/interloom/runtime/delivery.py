@@ -23,6 +23,7 @@ from interloom.core.errors import InterloomError, StorageError
 from interloom.core.flows.retry import gives_up, retry_delay
 from interloom.core.messages import Message
 from interloom.observability.metrics import RETRIES, message_histogram, step_histogram
+from interloom.observability.tracing import MESSAGE_RUN, TRACING
 from interloom.runtime.execution import (
     RESUME_MARK,
     StepRaisedError,
@@ -34,8 +35,10 @@ from interloom.runtime.execution import (
     write_deliveries,
 )
 from interloom.runtime.faults import CRASH
+from interloom.runtime.message_traces import note_failure, trace_delivery
 from interloom.runtime.pipeline import CompiledFlow
 from interloom.runtime.processors import DROP, MessageRejectedError, StepFailedError
+from interloom.runtime.sink_guard import circuit_open
 from interloom.storage.message_store import MessageStore, StoredMessage
 
 log = structlog.get_logger(__name__)
@@ -98,14 +101,17 @@ class DeliveryWorker:
             await asyncio.gather(*(self._timed(m) for m in batch))
 
     async def _lease(self) -> list[StoredMessage]:
-        """Lease ready messages; those of paused flows stay in the store, their tries uncounted."""
-        if not any(flow.paused for flow in self.flows.values()):
+        """Lease ready messages; those of paused flows, and of flows whose sink's circuit is
+        open, stay in the store, their tries uncounted."""
+        flows = list(self.flows.items())
+        leasable = [name for name, f in flows if not (f.paused or circuit_open(f.sinks))]
+        if len(leasable) == len(flows):
             return await self.store.lease(
                 None, self.worker_id, self.concurrency, self.lease_seconds
             )
         batch: list[StoredMessage] = []
-        for flow_id, flow in list(self.flows.items()):
-            if not flow.paused and len(batch) < self.concurrency:
+        for flow_id in leasable:
+            if len(batch) < self.concurrency:
                 batch += await self.store.lease(
                     flow_id, self.worker_id, self.concurrency - len(batch), self.lease_seconds
                 )
@@ -113,7 +119,14 @@ class DeliveryWorker:
 
     async def _timed(self, stored: StoredMessage) -> None:
         started = perf_counter()
-        await self.deliver(stored)
+        run = MESSAGE_RUN.set((stored.flow, stored.id, None))  # the ids its log lines carry
+        try:
+            if TRACING.enabled:
+                await trace_delivery(self.deliver, self.flows.get(stored.flow), stored)
+            else:
+                await self.deliver(stored)
+        finally:
+            MESSAGE_RUN.reset(run)
         message_histogram(stored.flow, "delivery").observe(perf_counter() - started)
 
     async def deliver(self, stored: StoredMessage) -> None:
@@ -142,9 +155,10 @@ class DeliveryWorker:
                     CRASH.reached("mid-processing")
                 step = compiled.id
                 body = compiled.process(body)
-                if body is DROP:
-                    flow.counters.filtered += 1
-                    await self.store.complete([stored.id], worker=self.worker_id)
+                if body is DROP:  # the store counts it filtered, across restarts
+                    await self.store.complete(
+                        [stored.id], worker=self.worker_id, outcome="filtered"
+                    )
                     return
             step = None
             for index, sink in enumerate(flow.sinks):
@@ -214,9 +228,10 @@ class DeliveryWorker:
         except (InterloomError, orjson.JSONDecodeError) as error:
             await self._failed(flow, stored, str(error), None, retryable=False)
             return
-        if not outcome.deliveries and not outcome.held and not outcome.parked:
-            flow.counters.filtered += 1
-        await self.store.complete([stored.id], worker=self.worker_id)
+        dropped = not outcome.deliveries and not outcome.held and not outcome.parked
+        await self.store.complete(
+            [stored.id], worker=self.worker_id, outcome="filtered" if dropped else "delivered"
+        )
 
     async def _failed(
         self,
@@ -231,10 +246,14 @@ class DeliveryWorker:
         policy = flow.error_policy
         if retryable and not gives_up(policy, failed_tries):
             delay = retry_delay(policy, failed_tries)
+            if TRACING.enabled:
+                note_failure(error, step, dead_lettered=False)
             await self.store.retry(stored.id, error, step, delay, worker=self.worker_id)
             RETRIES.labels(flow.id, step or "").inc()
             log.info("delivery.retry", flow=flow.id, message_id=stored.id, step=step, delay=delay)
             return
+        if TRACING.enabled:
+            note_failure(error, step, dead_lettered=True)
         await self.store.dead_letter(stored.id, error, step, worker=self.worker_id)
         log.warning(
             "delivery.dead_letter", flow=flow.id, message_id=stored.id, step=step, error=error

@@ -8,7 +8,7 @@ model (an error names the flow file, line and field), then the connector is buil
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from interloom.connectors.http_source import HttpSource, HttpSourceConfig, RequestCheck
+from interloom.connectors.interface_contracts import InterfaceContractError, InterfaceContracts
 from interloom.connectors.registry import REGISTRY, ConnectorRegistry
 from interloom.connectors.spec import (
     ConnectorContext,
@@ -66,6 +67,8 @@ class _EndpointError(Exception):
         self.message = message
         self.hint = hint
         self.unknown_connector = False
+        self.code: str | None = None  # a more precise problem code (E-FLOW-020…)
+        self.dangling = False  # its interface is not in the project (reported as E-REF-001)
 
 
 def _dotted(path: FieldPath) -> str:
@@ -113,6 +116,7 @@ def _build(
     expand_variables: bool = True,
 ) -> tuple[BaseModel, Any]:
     data = expand(endpoint.config, context.environ) if expand_variables else endpoint.config
+    context = replace(context, interface=endpoint.interface)
     try:
         config = spec.config.model_validate(data)
     except ValidationError as error:
@@ -131,6 +135,11 @@ def _build(
         ) from None
     try:
         return config, spec.factory(config, context)
+    except InterfaceContractError as error:
+        field = (*at, "interface") if error.field is None else (*at, "config", *error.field)
+        fault = _EndpointError(field, error.message, hint=error.hint)
+        fault.code, fault.dangling = error.code, error.dangling
+        raise fault from None
     except InterloomError as error:
         raise _EndpointError((*at, "config"), error.message, hint=error.hint) from None
 
@@ -197,9 +206,15 @@ def build_sinks(
     *,
     source_map: SourceMap | None = None,
     registry: ConnectorRegistry = REGISTRY,
+    interfaces: InterfaceContracts | None = None,
 ) -> list[Sink]:
     """The flow's sinks, in order, built by their connectors."""
-    context = ConnectorContext(flow=flow.id, root=root, environ=environ)
+    context = ConnectorContext(
+        flow=flow.id,
+        root=root,
+        environ=environ,
+        interfaces=interfaces if interfaces is not None else InterfaceContracts(root),
+    )
     try:
         return [_sink(flow, index, context, registry) for index in range(len(flow.sinks))]
     except _EndpointError as fault:
@@ -207,14 +222,20 @@ def build_sinks(
 
 
 def endpoint_problems(
-    flow: Flow, source_map: SourceMap, root: Path, *, registry: ConnectorRegistry = REGISTRY
+    flow: Flow,
+    source_map: SourceMap,
+    root: Path,
+    *,
+    registry: ConnectorRegistry = REGISTRY,
+    interfaces: InterfaceContracts | None = None,
 ) -> list[Problem]:
     """Every source or sink of the flow that cannot be built, as ``validate`` problems.
 
     Settings are checked as written (``${VAR}`` is not expanded: the environment of the
     machine that validates is not the server's); nothing is connected to.
     """
-    context = ConnectorContext(flow=flow.id, root=root, environ={})
+    contracts = interfaces if interfaces is not None else InterfaceContracts(root)
+    context = ConnectorContext(flow=flow.id, root=root, environ={}, interfaces=contracts)
     problems: list[Problem] = []
     builds: list[Callable[[], object]] = [
         lambda: _source(flow, context, registry, expand_variables=False)
@@ -227,7 +248,10 @@ def endpoint_problems(
         try:
             build()  # the objects hold nothing open until they connect
         except _EndpointError as fault:
+            if fault.dangling:
+                continue  # the project's references are checked, and this one reported
             code = Code.UNKNOWN_CONNECTOR if fault.unknown_connector else Code.CONNECTOR_CONFIG
+            code = Code(fault.code) if fault.code else code
             where = _location(source_map, fault.path)
             problems.append(
                 Problem(

@@ -17,11 +17,19 @@ from typing import Any
 import aiohttp
 import orjson
 
+from interloom.connectors.http_transport import TransportError
 from interloom.connectors.spec import SinkError
 from interloom.core.flows.testcase import FakeAnswer, FakeFailure, UnfakedCallError
 from interloom.core.messages import Message
 
-__all__ = ["FakeCall", "FakeResponse", "FakeSession", "FakeSink", "encoded_body"]
+__all__ = [
+    "FakeCall",
+    "FakeResponse",
+    "FakeSession",
+    "FakeSink",
+    "FakeTransport",
+    "encoded_body",
+]
 
 _OK = FakeAnswer()
 
@@ -156,6 +164,37 @@ class FakeSession:
     async def close(self) -> None:
         """Nothing is open; closing is remembered."""
         self.closed = True
+
+
+class FakeTransport:
+    """Stands where an HTTP sink keeps its pooled client: the session's script answers."""
+
+    def __init__(self, session: FakeSession) -> None:
+        self.session = session
+
+    @property
+    def closed(self) -> bool:
+        """Whether the fake was closed."""
+        return self.session.closed
+
+    def open(self) -> None:
+        """Nothing to open."""
+
+    async def send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes]:
+        """Record the request; answer its status and body, or fail as the script says."""
+        try:
+            async with self.session.request(method, url, data=body, headers=headers) as answer:
+                return answer.status, await answer.read()
+        except TimeoutError as error:
+            raise TransportError(str(error), timed_out=True) from None
+        except aiohttp.ClientError as error:
+            raise TransportError(str(error)) from None
+
+    async def close(self) -> None:
+        """Closing is remembered by the session."""
+        await self.session.close()
 
 
 class FakeSink:

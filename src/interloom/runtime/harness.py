@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from interloom.connectors.http_transport import HttpTransport
 from interloom.connectors.spec import SinkError
 from interloom.core.errors import InterloomError, StorageError
 from interloom.core.flows.definition import Flow
@@ -53,7 +54,7 @@ from interloom.runtime.execution import (
     split_resumable,
     write_deliveries,
 )
-from interloom.runtime.fakes import FakeSession, FakeSink
+from interloom.runtime.fakes import FakeSession, FakeSink, FakeTransport
 from interloom.runtime.group_timer import aggregator_steps, group_message_id
 from interloom.runtime.message_runs import (
     DeadLetter,
@@ -69,6 +70,7 @@ from interloom.runtime.processors import (
     StepFailedError,
     StepResources,
 )
+from interloom.runtime.sink_guard import GuardedSink, unguarded
 from interloom.runtime.steps import CompiledStep
 from interloom.storage.processor_state import ProcessorState
 
@@ -158,8 +160,13 @@ class FlowHarness:
         for index, sink_id in enumerate(compiled.sink_ids):
             session = FakeSession(sink_id, fakes.pop(sink_id, ()))
             sessions[sink_id] = session
-            if _holds_session(sinks[index]):
-                sinks[index]._session = session  # type: ignore[attr-defined]
+            sink = unguarded(sinks[index])  # a throttle or circuit breaker stays in front
+            if _holds_session(sink):
+                sink._session = session
+            elif isinstance(getattr(sink, "_transport", None), HttpTransport):
+                sink._transport = FakeTransport(session)
+            elif isinstance(guarded := sinks[index], GuardedSink):
+                guarded.inner = FakeSink(session, flow.sinks[index].connector)
             else:
                 sinks[index] = FakeSink(session, flow.sinks[index].connector)
         compiled.sinks = sinks

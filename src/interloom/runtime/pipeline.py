@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from interloom.connectors.http_source import HttpSourceConfig, ReplyMode, RequestCheck
+from interloom.connectors.interface_contracts import InterfaceContracts
 from interloom.connectors.spec import PullSource, Sink
 from interloom.core.flows.definition import ErrorPolicy, Flow
 from interloom.core.project import SourceMap
 from interloom.runtime.endpoints import build_sinks, build_source
 from interloom.runtime.processors import DROP, Mode, StepResources
+from interloom.runtime.sink_guard import guard_sinks
 from interloom.runtime.steps import CompiledStep, compile_steps
 
 __all__ = ["CompiledFlow", "CompiledStep", "FlowCounters", "compile_flow"]
@@ -103,15 +105,21 @@ def compile_flow(
     *,
     source_map: SourceMap | None = None,
     resources: StepResources | None = None,
+    interfaces: InterfaceContracts | None = None,
 ) -> CompiledFlow:
     """Compile a flow definition; :class:`StepConfigError` says what cannot run and why.
 
     With the flow file's ``source_map``, connector and step config errors name its file and
     line. ``resources`` are what the runtime lends stateful steps (the processor state).
+    ``interfaces`` are the project's interfaces and contracts (read from ``root`` when not
+    given, and only when a step or sink takes its schema or call from a contract).
     """
+    contracts = interfaces if interfaces is not None else InterfaceContracts(root)
     source = build_source(flow, root, environ, source_map=source_map)
-    steps = compile_steps(flow, root, environ, resources, source_map)
-    sinks = build_sinks(flow, root, environ, source_map=source_map)
+    steps = compile_steps(flow, root, environ, resources, source_map, contracts)
+    sinks = guard_sinks(
+        flow, build_sinks(flow, root, environ, source_map=source_map, interfaces=contracts)
+    )
     return CompiledFlow(
         flow.id,
         flow.version,

@@ -9,7 +9,8 @@ large, a bad signature) is not an input of the flow.
 
 Each line is written with one ``write`` on a file opened for appending, so several server
 processes recording the same flow to one file do not interleave their lines. A recorder stops
-by itself after ``limit`` inputs (counted in its process).
+by itself after ``limit`` inputs counted in its process; :meth:`FlowRecorder.lines_in_file`
+counts what every process appended since the recording began (from ``offset``).
 """
 
 from __future__ import annotations
@@ -45,13 +46,34 @@ class FlowRecorder:
     recorded: int = 0
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stopped_at: datetime | None = None
+    offset: int | None = None  # the file's size when the recording began; None: at open
+    switch: int | None = None  # the id of the audited switch that started it, if one did
     _fd: int | None = None
+    _counted: tuple[int, int] = (0, 0)  # (bytes, lines) of the file counted so far
 
     def open(self) -> FlowRecorder:
         """Create the file (and its folder) or append to it; OSError when that fails."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if self.offset is None:
+            self.offset = os.fstat(self._fd).st_size
         return self
+
+    def lines_in_file(self) -> int:
+        """Lines appended to the file since ``offset``, by any process (reads only new bytes)."""
+        start = self.offset or 0
+        counted_to, lines = self._counted
+        position = max(start, counted_to)
+        try:
+            with self.path.open("rb") as file:
+                file.seek(position)
+                while chunk := file.read(1 << 20):
+                    lines += chunk.count(b"\n")
+                    position += len(chunk)
+        except FileNotFoundError:
+            return lines
+        self._counted = (position, lines)
+        return lines
 
     @property
     def done(self) -> bool:

@@ -12,11 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from interloom.connectors.interface_contracts import InterfaceContracts
 from interloom.core.errors import Location
 from interloom.core.flows.definition import Flow
 from interloom.core.problems import Code, Problem, format_path, severity_of
 from interloom.core.project import Path_, SourceMap
+from interloom.observability.tracing import TRACING
+from interloom.runtime.message_traces import traced_process
 from interloom.runtime.processors import (
+    INTERFACE_FIELD,
     PROCESSORS,
     BuildContext,
     Mode,
@@ -57,6 +61,7 @@ def compile_step(
     environ: Mapping[str, str],
     resources: StepResources,
     source_map: SourceMap | None = None,
+    interfaces: InterfaceContracts | None = None,
 ) -> CompiledStep:
     """Build step ``index`` of ``flow``; :class:`StepConfigError` locates what is wrong."""
     step = flow.steps[index]
@@ -67,6 +72,8 @@ def compile_step(
         sinks=tuple(flow.sink_ids),
         environ=environ,
         resources=resources,
+        interface=step.interface,
+        interfaces=interfaces,
     )
     try:
         if step.kind not in PROCESSORS:
@@ -74,7 +81,9 @@ def compile_step(
         processor = build_processor(step.kind, step.config, context)
     except StepConfigError as error:
         at: Path_ = ("steps", index, "kind") if step.kind not in PROCESSORS else ()
-        if not at:
+        if not at and error.field == (INTERFACE_FIELD,):
+            at = ("steps", index, "interface")  # the step's interface, not a config field
+        elif not at:
             at = ("steps", index, "config", *error.field)
         # The pydantic message already starts with the kind; drop that prefix.
         message = error.message.removeprefix(f"{step.kind} config: ")
@@ -83,8 +92,12 @@ def compile_step(
             field=at,
             hint=error.hint,
             location=_where(source_map, at),
+            problem=error.problem,
         ) from None
-    return CompiledStep(step.id, step.kind, processor.process, processor.mode, processor)
+    process = processor.process
+    if TRACING.enabled:  # a span per step; compiled bare otherwise, so that it costs nothing
+        process = traced_process(step.id, step.kind, process, processor.mode)
+    return CompiledStep(step.id, step.kind, process, processor.mode, processor)
 
 
 def compile_steps(
@@ -93,21 +106,27 @@ def compile_steps(
     environ: Mapping[str, str],
     resources: StepResources | None = None,
     source_map: SourceMap | None = None,
+    interfaces: InterfaceContracts | None = None,
 ) -> list[CompiledStep]:
     """Every step of the flow, compiled in order."""
     lent = resources if resources is not None else StepResources()
+    contracts = interfaces if interfaces is not None else InterfaceContracts(root)
     return [
-        compile_step(flow, index, root, environ, lent, source_map)
+        compile_step(flow, index, root, environ, lent, source_map, contracts)
         for index in range(len(flow.steps))
     ]
 
 
-def step_problems(flow: Flow, source_map: SourceMap, root: Path) -> list[Problem]:
+def step_problems(
+    flow: Flow, source_map: SourceMap, root: Path, interfaces: InterfaceContracts | None = None
+) -> list[Problem]:
     """Every step of the flow that cannot be compiled, as ``validate`` problems.
 
     Compiling opens no connection and touches no database: expressions are compiled, sink
-    ids resolved, and the schema files a step names are read.
+    ids resolved, the schema files a step names read, and the contracts of the interfaces
+    the steps take their schema or call from imported.
     """
+    contracts = interfaces if interfaces is not None else InterfaceContracts(root)
     problems: list[Problem] = []
     for index, step in enumerate(flow.steps):
         if step.kind not in PROCESSORS:
@@ -124,11 +143,14 @@ def step_problems(flow: Flow, source_map: SourceMap, root: Path) -> list[Problem
                 problems.append(_problem(Code.STEP_CONFIG, source_map, at, error))
             continue
         try:
-            compile_step(flow, index, root, {}, StepResources(), source_map)
+            compile_step(flow, index, root, {}, StepResources(), source_map, contracts)
         except StepConfigError as error:
+            if error.problem == Code.DANGLING_REFERENCE:
+                continue  # the project's references are checked, and this one reported
             # The problem's place names the flow already.
             error.message = error.message.removeprefix(f"flow '{flow.id}' ")
-            problems.append(_problem(Code.STEP_CONFIG, source_map, error.field, error))
+            code = Code(error.problem) if error.problem else Code.STEP_CONFIG
+            problems.append(_problem(code, source_map, error.field, error))
     return problems
 
 

@@ -11,18 +11,36 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from interloom.core.errors import InvalidRequestError, NotFoundError
+from interloom.core.project import RuntimeSettings
 from interloom.services.workspace import Workspace
 from interloom.storage.audit import add_audit_entry
 from interloom.storage.message_store import DeadLetter, MessageStore, open_message_store
 
 _PAGE = 500  # dead letters read per round trip while filtering
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339(value: object) -> object:
+    # Lax parsing would read 0 or true as a Unix timestamp; a time in text names its offset.
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("write an RFC 3339 date-time with its offset, e.g. 2027-01-04T08:00:00Z")
+
+
+Instant = Annotated[dt.datetime, BeforeValidator(_rfc3339, json_schema_input_type=dt.datetime)]
+"""A moment: a datetime, or in text an RFC 3339 date-time with its UTC offset."""
 
 
 class FailureView(BaseModel):
@@ -50,18 +68,31 @@ class DeadLetterView(BaseModel):
     body: Any = Field(default=None, description="The message body (JSON, else text).")
 
 
+def _names_a_selection(schema: dict[str, Any]) -> None:
+    # Nothing is replayed or discarded by accident: a selection names something.
+    schema["anyOf"] = [
+        *(
+            {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+            for name in ("ids", "flow", "step", "error", "since", "until")
+        ),
+        {"required": ["all"], "properties": {"all": {"const": True}}},
+    ]
+
+
 class DeadLetterFilter(BaseModel):
     """Which dead letters: ids, or any combination of the other fields (all must match)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_names_a_selection)
 
     ids: list[str] | None = Field(default=None, max_length=10_000)
     flow: str | None = None
     step: str | None = Field(default=None, description="Failed in this step or sink.")
     error: str | None = Field(default=None, description="The error contains this text.")
-    since: dt.datetime | None = Field(default=None, description="Failed at or after.")
-    until: dt.datetime | None = Field(default=None, description="Failed before.")
-    all: bool = Field(default=False, description="Every dead letter (needs no other field).")
+    since: Instant | None = Field(default=None, description="Failed at or after.")
+    until: Instant | None = Field(default=None, description="Failed before.")
+    all: bool = Field(
+        default=False, strict=True, description="Every dead letter (needs no other field)."
+    )
 
     @model_validator(mode="after")
     def _selects_something(self) -> DeadLetterFilter:
@@ -138,7 +169,14 @@ async def message_store(workspace: Workspace) -> AsyncIterator[MessageStore]:
         yield workspace.flows.store
         return
     url = workspace.database.engine.url.render_as_string(hide_password=False)
-    store = await open_message_store(url, base_dir=workspace.root, migrate=False)
+    settings = workspace.load.project.settings
+    runtime = settings.model.runtime if settings is not None else RuntimeSettings()
+    store = await open_message_store(
+        url,
+        base_dir=workspace.root,
+        migrate=False,
+        retention_seconds=runtime.key_retention_seconds,
+    )
     try:
         yield store
     finally:

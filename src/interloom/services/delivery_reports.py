@@ -179,7 +179,7 @@ async def weekly_report(
         week_start=week_start,
         week_end=week_end,
         status_date=state.status,
-        generated_at=dt.datetime.now().replace(microsecond=0),
+        generated_at=dt.datetime.now().astimezone().replace(microsecond=0),
         finish=schedule.schedule.project_finish,
         previous_finish=earlier.schedule.schedule.project_finish,
         baseline_name=None if saved is None else saved.name,

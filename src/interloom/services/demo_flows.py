@@ -221,7 +221,17 @@ async def _shipment(client: httpx.AsyncClient, scene: FlowScene) -> str:
         and body["subject"] == "Order SO-2027-000123 dispatched with PostNL",
         f"the CRM answered {activity['status']} to {body}",
     )
-    return f"C-100042: “{body['subject']}”, {body['body']}"
+    updates = await _received(client, scene, "erp", "PUT", "/orders/SO-2027-000123/status")
+    _expect(len(updates) == 1, f"the ERP received {len(updates)} status updates, expected 1")
+    update = updates[0]
+    _expect(
+        update["status"] == 200
+        and update["body"]["status"] == "shipped"
+        and update["body"]["shipment"]["trackingNumber"] == "3SRTL0001234567"
+        and bool(update["idempotency_key"]),
+        f"the ERP answered {update['status']} to {update['body']}",
+    )
+    return f"C-100042: “{body['subject']}”, {body['body']}; SO-2027-000123 shipped in the ERP"
 
 
 async def _stock(client: httpx.AsyncClient, scene: FlowScene) -> str:
@@ -294,7 +304,7 @@ FlowCheck = Callable[[httpx.AsyncClient, FlowScene], Awaitable[str]]
 
 FLOW_CHECKS: list[tuple[str, FlowCheck]] = [
     ("orders reach the warehouse", _orders),
-    ("a dispatched shipment reaches the CRM", _shipment),
+    ("a dispatched shipment reaches the CRM and the ERP", _shipment),
     ("a stock file reaches the ERP", _stock),
     ("the flows' counters balance", _counters),
     ("bad data waits in the dead letters", _dead_letters),

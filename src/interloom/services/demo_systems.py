@@ -203,11 +203,12 @@ def crm_routes(book: ContractBook) -> Routes:
 
 
 def erp_routes(book: ContractBook) -> Routes:
-    """The ERP: orders from the contract's examples, and stock levels."""
+    """The ERP: orders from the contract's examples, their status updates, and stock levels."""
     orders = _by_id(
         [*book.examples("erp", "getOrder", "200"), *book.examples("erp", "listOrders", "200")]
     )
     check_levels = book.request_check("erp", "updateStockLevels")
+    check_status = book.request_check("erp", "updateOrderStatus")
     counted: dict[tuple[str, str], str] = {}  # (sku, warehouse) -> the day of the level held
 
     async def get_order(request: web.Request, body: Any) -> Answer:
@@ -215,6 +216,25 @@ def erp_routes(book: ContractBook) -> Routes:
         if order in orders:
             return Answer(200, orders[order])
         return problem(404, "ORDER_NOT_FOUND", f"No order {order}")
+
+    async def update_order_status(request: web.Request, body: Any) -> Answer:
+        order = request.match_info["order_id"]
+        if order not in orders:
+            return problem(404, "ORDER_NOT_FOUND", f"No order {order}")
+        errors = check_status(body)
+        if errors:
+            return _bad_request(errors)
+        previous = orders[order].get("status", "confirmed")
+        orders[order] = {**orders[order], "status": body["status"], "updatedAt": _now()}
+        return Answer(
+            200,
+            {
+                "id": order,
+                "previousStatus": previous,
+                "status": body["status"],
+                "updatedAt": orders[order]["updatedAt"],
+            },
+        )
 
     async def update_stock_levels(request: web.Request, body: Any) -> Answer:
         errors = check_levels(body)
@@ -233,6 +253,7 @@ def erp_routes(book: ContractBook) -> Routes:
 
     return [
         ("GET", "/orders/{order_id}", get_order),
+        ("PUT", "/orders/{order_id}/status", update_order_status),
         ("POST", "/stock-levels", update_stock_levels),
     ]
 

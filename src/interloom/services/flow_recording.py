@@ -6,10 +6,18 @@ Recording runs in the server (the data plane appends each input a flow takes in,
 or by ``interloom record FLOW``, which asks a running server over the API. A file named over
 the API must lie inside the project directory (the server writes it); relative names are
 relative to the project directory; the default is ``.interloom/recordings/FLOW-TIME.jsonl``.
+
+A switch made over the API is an audited record (``flows.recording.start`` / ``.stop`` for
+``flow:ID``). Every server process follows the switches made since its run began
+(:func:`follow_recording_switches`, every ``REFRESH_SECONDS``), so that with several worker
+processes each records the flow's inputs it takes in, all to the one file. A limit counts the
+lines every process appended; the process that sees it reached records the stop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,7 +35,7 @@ from interloom.runtime.recording import FlowRecorder, Recorders
 from interloom.services.flow_runtime import FlowRuntime
 from interloom.services.project import ProjectLoad
 from interloom.services.workspace import Workspace
-from interloom.storage.audit import add_audit_entry
+from interloom.storage.audit import AuditEntry, add_audit_entry, latest_entries_by_entity
 
 __all__ = [
     "RECORDINGS_FOLDER",
@@ -35,6 +43,7 @@ __all__ = [
     "RecordingRequest",
     "RecordingStatus",
     "check_record_options",
+    "follow_recording_switches",
     "recording_status",
     "set_recording",
     "start_recordings",
@@ -45,6 +54,9 @@ log = structlog.get_logger(__name__)
 
 RECORDINGS_FOLDER = ".interloom/recordings"
 SERVER_URL_ENV_VAR = "INTERLOOM_SERVER_URL"
+STARTED = "flows.recording.start"
+STOPPED = "flows.recording.stop"
+REFRESH_SECONDS = 1.0
 
 
 class RecordingRequest(BaseModel):
@@ -69,7 +81,11 @@ class RecordingStatus(BaseModel):
     on: bool
     file: str | None = None
     limit: int | None = None
-    recorded: int = 0
+    recorded: int = Field(
+        default=0,
+        description="Inputs appended to the file since the recording began, by every server "
+        "process of the project.",
+    )
     started_at: datetime | None = None
     stopped_at: datetime | None = None
 
@@ -85,7 +101,7 @@ def _status(flow: str, recorder: FlowRecorder | None, root: Path | None) -> Reco
         on=not recorder.done,
         file=shown,
         limit=recorder.limit,
-        recorded=recorder.recorded,
+        recorded=recorder.lines_in_file(),
         started_at=recorder.started_at,
         stopped_at=recorder.stopped_at,
     )
@@ -160,16 +176,97 @@ async def switch_recording(
     """:func:`set_recording` as asked over the API: the file confined, the switch audited."""
     before = recording_status(workspace.flows, workspace.root, flow_id)
     after = set_recording(workspace.flows, workspace.root, flow_id, request)
+    recorder = workspace.flows.data_plane.recorders.get(flow_id) if request.on else None
+    async with workspace.database.transaction() as session:
+        entry = await add_audit_entry(
+            session,
+            actor=actor,
+            action=STARTED if request.on else STOPPED,
+            entity=f"flow:{flow_id}",
+            before=before.model_dump(mode="json", include={"on", "file", "recorded"}),
+            after={
+                **after.model_dump(mode="json", include={"on", "file", "limit", "recorded"}),
+                "offset": recorder.offset if recorder is not None else None,
+            },
+        )
+        if recorder is not None:  # before the commit: this process's follower knows it as its own
+            recorder.switch = entry.id
+    return after
+
+
+async def follow_recording_switches(
+    workspace: Workspace, stop: asyncio.Event, *, since: datetime
+) -> None:
+    """Keep this process's recordings in step with the switches made since ``since``."""
+    while not stop.is_set():
+        try:
+            await apply_recording_switches(workspace, since=since)
+        except Exception:  # a database hiccup must not end the following
+            log.exception("flow.recording.refresh_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+
+
+async def apply_recording_switches(workspace: Workspace, *, since: datetime) -> None:
+    """Start or stop this process's recordings as the newest switch of each flow says."""
+    async with workspace.database.session() as session:
+        latest = await latest_entries_by_entity(session, (STARTED, STOPPED), entity_prefix="flow:")
+    recorders: Recorders = workspace.flows.data_plane.recorders
+    for entity, entry in latest.items():
+        if entry.occurred_at < since:  # switched in an earlier run: the server was restarted
+            continue
+        flow = entity.removeprefix("flow:")
+        if entry.action == STOPPED:
+            if flow in recorders:
+                recorders.stop(flow)
+            continue
+        recorder = recorders.get(flow) or recorders.finished.get(flow)
+        if recorder is None or recorder.switch != entry.id:
+            recorder = _follow_start(workspace, flow, entry)
+        if recorder.limit is not None and recorder.lines_in_file() >= recorder.limit:
+            if recorders.get(flow) is recorder:
+                recorders.stop(flow)
+            await _record_limit_reached(workspace, flow, recorder)
+
+
+def _follow_start(workspace: Workspace, flow: str, entry: AuditEntry) -> FlowRecorder:
+    """Record ``flow`` as the switch ``entry`` made in another process asks."""
+    after = entry.after if isinstance(entry.after, dict) else {}
+    file, limit, offset = after.get("file"), after.get("limit"), after.get("offset")
+    path = _recording_path(workspace.root, str(file), confined=False)
+    recorder = FlowRecorder(
+        flow,
+        path,
+        limit if isinstance(limit, int) else None,
+        offset=offset if isinstance(offset, int) else None,
+        switch=entry.id,
+    )
+    recorders: Recorders = workspace.flows.data_plane.recorders
+    try:
+        if not isinstance(file, str):
+            raise ConfigError(f"the recording switch #{entry.id} names no file")
+        _recordable(workspace.flows, flow)
+        recorders.start(recorder)
+    except (InterloomError, OSError) as error:
+        # Not recorded here (the flow does not run in this process, say): do not try again.
+        log.error("flow.recording.not_followed", flow=flow, switch=entry.id, error=str(error))
+        recorders.stop(flow)
+        recorders.finished[flow] = recorder
+    return recorder
+
+
+async def _record_limit_reached(workspace: Workspace, flow: str, recorder: FlowRecorder) -> None:
+    """Record the stop of a recording that reached its limit, for the other processes."""
+    recorded = recorder.lines_in_file()
     async with workspace.database.transaction() as session:
         await add_audit_entry(
             session,
-            actor=actor,
-            action="flows.recording.start" if request.on else "flows.recording.stop",
-            entity=f"flow:{flow_id}",
-            before=before.model_dump(mode="json", include={"on", "file", "recorded"}),
-            after=after.model_dump(mode="json", include={"on", "file", "limit", "recorded"}),
+            actor="interloom",
+            action=STOPPED,
+            entity=f"flow:{flow}",
+            before={"on": True, "file": str(recorder.path), "recorded": recorded},
+            after={"on": False, "limit": recorder.limit, "recorded": recorded},
         )
-    return after
 
 
 def recording_status(runtime: FlowRuntime, root: Path, flow_id: str) -> RecordingStatus:

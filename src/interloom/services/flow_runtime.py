@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,14 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
+from interloom.connectors.interface_contracts import InterfaceContracts
 from interloom.core.errors import InterloomError, NotFoundError
 from interloom.core.project import Project
 from interloom.core.suggestions import did_you_mean
 from interloom.runtime.data_plane import DataPlane
 from interloom.runtime.delivery import DeliveryWorker
 from interloom.runtime.group_timer import GroupTimer
-from interloom.runtime.pipeline import CompiledFlow, compile_flow
+from interloom.runtime.pipeline import CompiledFlow, FlowCounters, compile_flow
 from interloom.runtime.processors import StepResources
 from interloom.runtime.sources import BackgroundSources, RunnerSettings
 from interloom.storage.connector_state import ConnectorStates
@@ -56,6 +58,10 @@ class FlowStatus(BaseModel):
     in_flight: int = 0
 
 
+def _own_counters(flow: CompiledFlow) -> FlowCounters:
+    return flow.counters
+
+
 class FlowRuntime:
     """The compiled flows of a project and the data plane that serves them."""
 
@@ -72,12 +78,15 @@ class FlowRuntime:
         self._retired: list[CompiledFlow] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._swaps: set[asyncio.Future[None]] = set()
+        # What a status counts besides the store: this process's counters, or every worker's.
+        self.counters_of: Callable[[CompiledFlow], FlowCounters] = _own_counters
         self.paused: dict[str, str | None] = {}  # flow id → the reason given
 
     def load(self, project: Project, root: Path) -> None:
         """Compile every flow; the ones that cannot run are reported, not fatal."""
         compiled: dict[str, CompiledFlow] = {}
         unavailable: dict[str, tuple[int, str]] = {}
+        contracts = InterfaceContracts(root, (system.model for system in project.systems))
         for loaded in project.flows:
             flow = loaded.model
             try:
@@ -87,6 +96,7 @@ class FlowRuntime:
                     dict(os.environ),
                     source_map=loaded.source,
                     resources=self.resources,
+                    interfaces=contracts,
                 )
             except InterloomError as error:
                 reason = f"{error.message}" + (f" ({error.hint})" if error.hint else "")
@@ -190,7 +200,7 @@ class FlowRuntime:
             asyncio.run_coroutine_threadsafe(swap, loop)
 
     async def _status(self, flow: CompiledFlow) -> FlowStatus:
-        counters = flow.counters
+        counters = self.counters_of(flow)
         route = flow.source
         background = self.sources.status(flow.id) if self.sources is not None else None
         status = FlowStatus(
@@ -211,15 +221,16 @@ class FlowRuntime:
             in_flight=counters.in_flight,
         )
         if flow.durable and self.store is not None:
-            # What reached the store is counted by the store, across restarts. The store
-            # counts a message a step dropped after it was persisted as done (delivered);
-            # those this process dropped are shown as filtered instead.
+            # What reached the store is counted by the store, across restarts (a message a
+            # step dropped after it was stored, too); what was rejected, failed or dropped
+            # before it was stored is counted by this process.
             stored = await self.store.counts(flow.id)
+            early = counters.rejected + counters.failed + counters.filtered
             status = status.model_copy(
                 update={
-                    "received": stored.received + counters.rejected + counters.failed,
-                    "delivered": max(stored.delivered - counters.filtered, 0),
-                    "filtered": min(counters.filtered, stored.delivered),
+                    "received": stored.received + early,
+                    "delivered": stored.delivered,
+                    "filtered": stored.filtered + counters.filtered,
                     "dead_lettered": stored.dead_lettered,
                     "in_flight": stored.in_flight,
                 }
@@ -232,6 +243,7 @@ class FlowRuntime:
                 update={
                     "received": status.received + stored.received,
                     "delivered": status.delivered + stored.delivered,
+                    "filtered": status.filtered + stored.filtered,
                     "dead_lettered": status.dead_lettered + stored.dead_lettered,
                     "in_flight": status.in_flight + stored.in_flight,
                 }

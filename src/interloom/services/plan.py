@@ -10,16 +10,34 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-from interloom.core.delivery.activities import Link, Moment
+from interloom.core.delivery.activities import (
+    PLAN_DAY_PATTERN,
+    PLAN_YEAR_PATTERN,
+    PLAN_YEARS,
+    Link,
+    LocalDateTime,
+    Moment,
+    local_date_time_schema,
+)
 from interloom.core.delivery.baselines import (
     BaselineComparison,
     compare_to_baseline,
     take_baseline,
 )
-from interloom.core.delivery.plan import Plan, TaskStatus, WorkAmount
+from interloom.core.delivery.plan import Plan, TaskStatus, WorkAmount, percent_of
 from interloom.core.delivery.plan_errors import PlanMergeError, PlanSite
 from interloom.core.delivery.plan_progress import TaskState, check_state
 from interloom.core.delivery.plan_schedule import (
@@ -52,9 +70,9 @@ class PlanView(BaseModel):
 
     name: str
     currency: str
-    status_date: dt.datetime | None
-    project_start: dt.datetime
-    project_finish: dt.datetime
+    status_date: LocalDateTime | None
+    project_start: LocalDateTime
+    project_finish: LocalDateTime
     minutes_per_day: int = Field(description="Working minutes in one day of duration.")
     cost: float
     critical_path: list[str]
@@ -63,17 +81,62 @@ class PlanView(BaseModel):
     links: list[Link]
 
 
+def _in_plan_years(moment: dt.date) -> dt.date:
+    if moment.year not in PLAN_YEARS:
+        raise ValueError("give a date in a year from 1900 to 2199")
+    return moment
+
+
+ReportedMoment = Annotated[
+    Moment,
+    AfterValidator(_in_plan_years),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                local_date_time_schema(PLAN_YEAR_PATTERN),
+                {"type": "string", "format": "date", "pattern": PLAN_DAY_PATTERN},
+            ]
+        }
+    ),
+]
+"""An actual date a person reports: a day, or a wall-clock date-time without an offset."""
+
+_UPDATE_FIELDS = (
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "status",
+    "remaining_duration",
+)
+
+
 class TaskUpdateRequest(BaseModel):
     """A progress report on a task; give at least one field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in _UPDATE_FIELDS
+            ]
+        },
+    )
 
-    percent_complete: float | None = Field(default=None, ge=0, le=100)
-    actual_start: Moment | None = None
-    actual_finish: Moment | None = None
+    percent_complete: float | None = Field(default=None, ge=0, le=100, strict=True)
+    actual_start: ReportedMoment | None = None
+    actual_finish: ReportedMoment | None = None
     status: TaskStatus | None = None
     remaining_duration: WorkAmount | None = None
     note: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("remaining_duration")
+    @classmethod
+    def _work_left(cls, amount: str | None) -> str | None:
+        # A task update keeps these to itself: they would fail later, as an internal error.
+        if amount is not None and (percent_of(amount) is not None or amount.startswith("-")):
+            raise ValueError("the work left is a working time such as 4h or 2d, not negative or %")
+        return amount
 
     @model_validator(mode="after")
     def _something(self) -> TaskUpdateRequest:
@@ -96,8 +159,8 @@ class TaskUpdateView(BaseModel):
     at: dt.datetime
     author: str | None
     percent_complete: float | None
-    actual_start: dt.datetime | dt.date | None
-    actual_finish: dt.datetime | dt.date | None
+    actual_start: LocalDateTime | dt.date | None
+    actual_finish: LocalDateTime | dt.date | None
     status: TaskStatus | None
     remaining_duration: str | None
     note: str | None
@@ -111,7 +174,7 @@ class BaselineView(BaseModel):
     name: str
     saved_at: dt.datetime
     saved_by: str
-    status_date: dt.datetime | None
+    status_date: LocalDateTime | None
     task_count: int
 
 

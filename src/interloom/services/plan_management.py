@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interloom.core.delivery.activities import as_finish
+from interloom.core.delivery.activities import LocalDateTime, as_finish
 from interloom.core.delivery.baselines import take_baseline
 from interloom.core.delivery.changes import ChangeRequest, FreezeWindow
 from interloom.core.delivery.evm import (
@@ -196,7 +196,7 @@ class SprintsView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     measure: Measure
-    status_date: dt.datetime
+    status_date: LocalDateTime
     sprints: list[SprintSummary]
     velocity: Velocity
     backlog: list[SprintTask] = Field(description="Tasks in no sprint (done ones included).")

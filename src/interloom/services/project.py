@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from interloom.connectors.interface_contracts import InterfaceContracts
 from interloom.core.catalog import System
 from interloom.core.consistency import check_project
 from interloom.core.delivery.plan import Plan
@@ -244,9 +245,11 @@ def load_project(root: Path) -> ProjectLoad:
         unloaded={kind: frozenset(ids) for kind, ids in unloaded.items()},
     )
     problems += check_project(project)
+    contracts = InterfaceContracts(root, (loaded.model for loaded in systems))
     for loaded in flows:  # each step's config compiles (expressions, sink ids, schema files)
-        problems += step_problems(loaded.model, loaded.source, root)
-        problems += endpoint_problems(loaded.model, loaded.source, root)  # connectors' configs
+        problems += step_problems(loaded.model, loaded.source, root, contracts)
+        # the connectors' configs
+        problems += endpoint_problems(loaded.model, loaded.source, root, interfaces=contracts)
     return ProjectLoad(root=root, project=project, problems=sort_problems(problems))
 
 

@@ -1,12 +1,20 @@
 """The durable message store: every message persisted before its source is acknowledged.
 
 A source puts a message (the call returns once it is durable); a worker leases it for a while,
-then completes it (delivered), retries it later or dead-letters it. A lease that runs out
-makes the message leasable again, so a worker that dies loses nothing. Messages with an
-ordering key are handed out one at a time per (flow, key), in the order they were put.
+then completes it (delivered, or filtered by a step), retries it later or dead-letters it. A
+lease that runs out makes the message leasable again, so a worker that dies loses nothing.
+Messages with an ordering key are handed out one at a time per (flow, key), in the order they
+were put.
+
+A finished message (delivered, filtered, or a dead letter discarded) leaves only its id
+behind, for ``retention_seconds`` (24 hours by default): a second ``put`` of that id within
+the window is a duplicate, so a sender retrying after its message was delivered is not
+delivered twice. Expired ids are swept in batches. A message put with ``remember=False`` (its
+id was made up on arrival: nobody can send it again) is forgotten as soon as it finishes,
+which spares the store a write and keeps the id index small.
 
 Every change updates the flow's counters in the same transaction, so that at all times
-``received = delivered + dead_lettered + in_flight``.
+``received = delivered + filtered + dead_lettered + in_flight``.
 
 Two backends: ``sqlite_message_store`` (one writer thread, group commit) and
 ``postgres_message_store`` (psycopg, batched, ``SKIP LOCKED`` leases shared by many
@@ -16,6 +24,7 @@ processes). ``open_message_store`` picks one from a database URL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
@@ -24,12 +33,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, NamedTuple, Self
 
+import structlog
+
 from interloom.storage.database import Database, resolve_url
+
+log = structlog.get_logger(__name__)
 
 Clock = Callable[[], float]
 
 # The failure recorded for a try whose lease ran out (its worker stopped, or took too long).
 LEASE_EXPIRED = "lease expired: worker {worker} neither completed nor retried the message"
+
+# How long the id of a finished message is remembered, so that a second put of it is refused.
+DEFAULT_RETENTION_SECONDS = 24 * 3600.0
+# How often expired ids are swept, and how many at most in one go (a full sweep goes again).
+SWEEP_SECONDS = 60.0
+SWEEP_BATCH = 5000
+
+# How a completed message ended: it reached its sinks, or a step dropped it.
+OUTCOMES = ("delivered", "filtered")
 
 
 # Not frozen: one is built for every message leased, and a frozen dataclass takes 1.2 µs to
@@ -79,26 +101,29 @@ class DeadLetter:
 
 @dataclass(frozen=True, slots=True)
 class FlowCounts:
-    """How many messages a flow received, delivered, dead-lettered and still holds.
+    """How many messages a flow received, delivered, filtered, dead-lettered and still holds.
 
-    ``dead_lettered`` counts messages that ended in the dead-letter queue, including those
-    discarded from it since; a replayed message leaves it and is in flight again.
+    ``filtered`` counts messages a step dropped after they were stored. ``dead_lettered``
+    counts messages that ended in the dead-letter queue, including those discarded from it
+    since; a replayed message leaves it and is in flight again.
     """
 
     received: int
     delivered: int
     dead_lettered: int
+    filtered: int = 0
 
     @property
     def in_flight(self) -> int:
-        """Messages waiting, leased or retrying: received but not yet delivered or dead."""
-        return self.received - self.delivered - self.dead_lettered
+        """Messages waiting, leased or retrying: received but not yet finished or dead."""
+        return self.received - self.delivered - self.filtered - self.dead_lettered
 
     def as_dict(self) -> dict[str, int]:
-        """The four counts by name."""
+        """The five counts by name."""
         return {
             "received": self.received,
             "delivered": self.delivered,
+            "filtered": self.filtered,
             "dead_lettered": self.dead_lettered,
             "in_flight": self.in_flight,
         }
@@ -114,18 +139,19 @@ class StoreStats:
 
 
 class NewMessage(NamedTuple):
-    """A message for ``put_many``: its id, its body and optionally its ordering key."""
+    """A message for ``put_many``: its id, its body, its ordering key, whether to remember it."""
 
     id: str
     body: bytes
     key: str | None = None
+    remember: bool = True
 
 
 class Op:
     """The kinds of operation a backend runs; puts come first (a batch stores them first)."""
 
     PUT, PUT_MANY, LEASE, COMPLETE, RELEASE, RETRY, DEAD = range(7)
-    LIST_DEAD, GET_DEAD, REPLAY, DISCARD, COUNTS = range(7, 12)
+    LIST_DEAD, GET_DEAD, REPLAY, DISCARD, COUNTS, SWEEP = range(7, 13)
 
 
 class MessageStore(ABC):
@@ -136,6 +162,7 @@ class MessageStore(ABC):
     """
 
     backend: ClassVar[str]
+    _sweeper: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -161,14 +188,25 @@ class MessageStore(ABC):
     async def close(self) -> None:
         """Finish what was submitted, then close; later calls raise StorageError."""
 
-    async def put(self, flow: str, message_id: str, body: bytes, key: str | None = None) -> bool:
-        """Persist a message; True once it is durable, False if that id was already stored.
+    async def put(
+        self,
+        flow: str,
+        message_id: str,
+        body: bytes,
+        key: str | None = None,
+        *,
+        remember: bool = True,
+    ) -> bool:
+        """Persist a message; True once it is durable, False if that id is known already.
 
-        Messages with the same key (in one flow) are handed out one at a time, in order.
+        An id is known while its message is stored, and for the retention window after the
+        message finished (delivered, filtered or discarded) unless remember is False (an id
+        nobody can send again); a known id is not counted as received again. Messages with
+        the same key (in one flow) are handed out one at a time, in order.
         """
         if not isinstance(body, bytes):
             raise TypeError(f"a message body is bytes, not {type(body).__name__}")
-        result: bool = await self._submit(Op.PUT, (flow, message_id, body, key))
+        result: bool = await self._submit(Op.PUT, (flow, message_id, body, key, remember))
         return result
 
     async def put_many(self, flow: str, messages: Iterable[NewMessage]) -> list[bool]:
@@ -198,9 +236,16 @@ class MessageStore(ABC):
         result: list[StoredMessage] = await self._submit(Op.LEASE, args)
         return result
 
-    async def complete(self, ids: Sequence[str], *, worker: str | None = None) -> int:
-        """Mark leased messages delivered; how many were. With worker, only its own leases."""
-        result: int = await self._submit(Op.COMPLETE, (_id_list(ids), worker))
+    async def complete(
+        self, ids: Sequence[str], *, worker: str | None = None, outcome: str = "delivered"
+    ) -> int:
+        """Finish leased messages as delivered (or filtered: a step dropped them); how many.
+
+        With worker, only its own leases. Their ids are remembered for the retention window.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be 'delivered' or 'filtered', not {outcome!r}")
+        result: int = await self._submit(Op.COMPLETE, (_id_list(ids), worker, outcome))
         return result
 
     async def release(self, ids: Sequence[str], *, worker: str | None = None) -> int:
@@ -265,7 +310,7 @@ class MessageStore(ABC):
     ) -> int:
         """Delete dead letters (those ids, of that flow, or all) for good; how many.
 
-        They stay counted as dead-lettered.
+        They stay counted as dead-lettered; their ids are remembered for the retention window.
         """
         selected = None if ids is None else _id_list(ids)
         result: int = await self._submit(Op.DISCARD, (selected, flow))
@@ -275,6 +320,42 @@ class MessageStore(ABC):
         """The counters of a flow, or their sums over every flow if None."""
         result: FlowCounts = await self._submit(Op.COUNTS, (flow,))
         return result
+
+    async def sweep(self, limit: int = SWEEP_BATCH) -> int:
+        """Forget up to limit ids whose retention window has passed; how many were forgotten.
+
+        The store sweeps by itself every ``sweep_seconds``; this is for a sweep on demand.
+        """
+        if limit < 1:
+            raise ValueError(f"sweep limit must be at least 1, not {limit}")
+        result: int = await self._submit(Op.SWEEP, (limit,))
+        return result
+
+    def _start_sweeping(self, every: float, limit: int) -> None:
+        """Sweep expired ids in the background, every ``every`` seconds (never if 0)."""
+        if every > 0:
+            self._sweeper = asyncio.get_running_loop().create_task(
+                self._sweep_forever(every, limit), name="interloom-message-store-sweep"
+            )
+
+    async def _stop_sweeping(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    async def _sweep_forever(self, every: float, limit: int) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                # A full sweep means more have expired: go on, a batch at a time, between
+                # the other operations, so that sweeping keeps up with a busy flow.
+                swept = limit
+                while swept >= limit:
+                    swept = await self.sweep(limit)
+            except Exception as error:  # the database is away for now: try again next time
+                log.warning("message_store.sweep.failed", error=str(error))
 
 
 async def open_message_store(
@@ -362,6 +443,16 @@ class LeaseHints:
             self._hints.clear()
         else:
             self._hints.pop(flow, None)
+
+
+def check_retention(retention_seconds: float, sweep_seconds: float, sweep_batch: int) -> None:
+    """Refuse a negative retention or sweep interval, or an empty sweep batch."""
+    if retention_seconds < 0:
+        raise ValueError(f"retention_seconds must not be negative, not {retention_seconds}")
+    if sweep_seconds < 0:
+        raise ValueError(f"sweep_seconds must not be negative, not {sweep_seconds}")
+    if sweep_batch < 1:
+        raise ValueError(f"sweep_batch must be at least 1, not {sweep_batch}")
 
 
 def _id_list(ids: Sequence[str]) -> list[str]:

@@ -2,9 +2,10 @@
 
 Calls queue up on the event loop; a few committer tasks, each owning one connection, take
 whatever has queued and run it as one transaction: puts are copied into a temporary table
-(``COPY``) and inserted by one statement, completes are one ``DELETE … = ANY``, and a lease is
-one ``UPDATE`` of rows picked with ``FOR UPDATE SKIP LOCKED``, so workers in many processes
-share one queue without ever taking the same message.
+(``COPY``) and inserted by one statement, completes are one statement (finished messages
+whose ids are remembered become ``done`` rows, the others are deleted), and a lease is one
+statement that takes lease rows for messages picked with ``FOR UPDATE SKIP LOCKED``, so
+workers in many processes share one queue without ever taking the same message.
 
 Ordering keys: the first live message of a (flow, key) is ready, later ones wait. Whoever adds
 or removes a live message of a key first takes a transaction-scoped advisory lock on it, so a
@@ -29,7 +30,10 @@ from sqlalchemy.engine import URL
 
 from interloom.core.errors import StorageError
 from interloom.storage.message_store import (
+    DEFAULT_RETENTION_SECONDS,
     LEASE_EXPIRED,
+    SWEEP_BATCH,
+    SWEEP_SECONDS,
     Clock,
     DeadLetter,
     FlowCounts,
@@ -39,6 +43,7 @@ from interloom.storage.message_store import (
     Op,
     StoredMessage,
     StoreStats,
+    check_retention,
     failures,
 )
 
@@ -47,16 +52,21 @@ from interloom.storage.message_store import (
 # autovacuum ever visits one.)
 _STAGE_SQL = """
 CREATE TEMPORARY TABLE IF NOT EXISTS message_store_incoming (
-  n integer, id text, flow text, key text, body bytea
+  n integer, id text COLLATE "C", flow text COLLATE "C", key text COLLATE "C", body bytea,
+  remember boolean
 ) ON COMMIT DELETE ROWS
 """
-_COPY_SQL = "COPY message_store_incoming (n, id, flow, key, body) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = ["int4", "text", "text", "text", "bytea"]
+_COPY_SQL = """
+COPY message_store_incoming (n, id, flow, key, body, remember) FROM STDIN (FORMAT BINARY)
+"""
+_COPY_TYPES = ["int4", "text", "text", "text", "bytea", "bool"]
 # The flows' received counters are raised by the same statement: one round trip less.
 _INSERT_SQL = """
 WITH inserted AS (
-  INSERT INTO messages (id, flow, key, body, state, attempts, created_at, available_at)
-  SELECT id, flow, NULL, body, 'ready', 0, %(now)s, %(now)s
+  INSERT INTO messages (
+    id, flow, key, body, state, attempts, created_at, available_at, remember
+  )
+  SELECT id, flow, NULL, body, 'ready', 0, %(now)s, %(now)s, remember
   FROM message_store_incoming ORDER BY n
   ON CONFLICT (id) DO NOTHING
   RETURNING id, flow
@@ -71,7 +81,9 @@ SELECT id FROM inserted
 # earlier in this batch. Rows whose id is stored already take no part in that decision.
 _INSERT_KEYED_SQL = """
 WITH inserted AS (
-  INSERT INTO messages (id, flow, key, body, state, attempts, created_at, available_at)
+  INSERT INTO messages (
+    id, flow, key, body, state, attempts, created_at, available_at, remember
+  )
   SELECT id, flow, key, body,
     CASE
       WHEN key IS NULL THEN 'ready'
@@ -82,7 +94,7 @@ WITH inserted AS (
       ) THEN 'waiting'
       ELSE 'ready'
     END,
-    0, %(now)s, %(now)s
+    0, %(now)s, %(now)s, remember
   FROM (
     SELECT DISTINCT ON (i.id) i.* FROM message_store_incoming i
     WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = i.id)
@@ -106,10 +118,12 @@ _LOCK_KEYS_SQL = "SELECT pg_advisory_xact_lock(h) FROM unnest(%s::bigint[]) AS h
 # An expired lease's owner comes along, and the try it was for is counted as failed (the
 # rows read here are from before that update: the caller adds the try).
 # (`taken` is a column, not a join: in the select list it runs as one hashed subplan, where
-# a join on the two CTEs, whose sizes the planner cannot know, becomes a nested loop.)
+# a join on the two CTEs, whose sizes the planner cannot know, becomes a nested loop. The
+# picked rows carry their columns: reading them again by seq cost a lookup a message.)
 _LEASE_SQL = """
 WITH picked AS (
-  SELECT m.seq, (SELECT l.owner FROM message_leases l WHERE l.seq = m.seq) AS lost
+  SELECT m.seq, m.id, m.flow, m.body, m.key, m.attempts, m.created_at, m.available_at,
+    (SELECT l.owner FROM message_leases l WHERE l.seq = m.seq) AS lost
   FROM messages m
   WHERE m.flow = %(flow)s AND m.state = 'ready' AND m.available_at <= %(now)s
     AND (m.available_at, m.seq) > (%(after_at)s::float8, %(after_seq)s::bigint)
@@ -135,43 +149,75 @@ WITH picked AS (
   FROM picked p
   WHERE m.seq = p.seq AND p.lost IS NOT NULL AND p.seq IN (SELECT seq FROM taken)
 )
-SELECT m.seq, m.id, m.flow, m.body, m.key, m.attempts, m.created_at, m.available_at, p.lost,
+SELECT p.seq, p.id, p.flow, p.body, p.key, p.attempts, p.created_at, p.available_at, p.lost,
   p.seq IN (SELECT seq FROM taken) AS taken
-FROM picked p JOIN messages m ON m.seq = p.seq
+FROM picked p
 """
 _FLOWS_IN_FLIGHT_SQL = """
 SELECT flow FROM flow_counters GROUP BY flow
-HAVING sum(received) > sum(delivered) + sum(dead_lettered)
+HAVING sum(received) > sum(delivered) + sum(filtered) + sum(dead_lettered)
 """
 # The message row first, then its lease: the order a lease takes them in, so no deadlock.
-# The flows' delivered counters are raised by the same statement.
-_COMPLETE_SQL = """
-WITH gone AS (
-  DELETE FROM messages m USING message_leases l
-  WHERE l.seq = m.seq AND m.id = ANY(%(ids)s)
-  RETURNING m.seq, m.id, m.flow, m.key
-), freed AS (
+# The flows' delivered (or filtered) counters are raised by the same statement. With a
+# retention window the row stays as done, without its body, so that its id is remembered.
+_COMPLETE_TEMPLATE = """
+WITH {finish}, freed AS (
   DELETE FROM message_leases l USING gone WHERE l.seq = gone.seq
 ), counted AS (
-  INSERT INTO flow_counters AS c (flow, shard, received, delivered, dead_lettered)
-  SELECT flow, %(shard)s, 0, count(*), 0 FROM gone GROUP BY flow ORDER BY flow
-  ON CONFLICT (flow, shard) DO UPDATE SET delivered = c.delivered + excluded.delivered
+  INSERT INTO flow_counters AS c (flow, shard, received, delivered, filtered, dead_lettered)
+  SELECT flow, %(shard)s, 0, count(*) * %(delivered)s, count(*) * %(filtered)s, 0
+  FROM gone GROUP BY flow ORDER BY flow
+  ON CONFLICT (flow, shard) DO UPDATE SET delivered = c.delivered + excluded.delivered,
+    filtered = c.filtered + excluded.filtered
 )
 SELECT id, flow, key FROM gone
 """
-_COMPLETE_OWNED_SQL = """
-WITH gone AS (
+_DELETE_LEASED = """gone AS (
   DELETE FROM messages m USING message_leases l
-  WHERE l.seq = m.seq AND m.id = ANY(%(ids)s) AND l.owner = %(worker)s
+  WHERE l.seq = m.seq AND m.id = ANY(%(ids)s) {owned}
   RETURNING m.seq, m.id, m.flow, m.key
-), freed AS (
-  DELETE FROM message_leases l USING gone WHERE l.seq = gone.seq
-), counted AS (
-  INSERT INTO flow_counters AS c (flow, shard, received, delivered, dead_lettered)
-  SELECT flow, %(shard)s, 0, count(*), 0 FROM gone GROUP BY flow ORDER BY flow
-  ON CONFLICT (flow, shard) DO UPDATE SET delivered = c.delivered + excluded.delivered
+)"""
+# Those to remember stay as done rows (their key cleared, so the key comes from the row as
+# it was; `state <> 'done'` is checked again on the locked row, so that two completions
+# cannot both count it); the others are deleted.
+_FINISH_LEASED = """leased AS (
+  SELECT o.seq, o.key, o.remember FROM messages o JOIN message_leases l ON l.seq = o.seq
+  WHERE o.id = ANY(%(ids)s) {owned}
+), kept AS (
+  UPDATE messages m SET state = 'done', body = '', key = NULL,
+    available_at = %(now)s, error = NULL, step = NULL, history = NULL
+  FROM leased old
+  WHERE m.seq = old.seq AND old.remember AND m.state <> 'done'
+  RETURNING m.seq, m.id, m.flow, old.key
+), deleted AS (
+  DELETE FROM messages m USING leased old
+  WHERE m.seq = old.seq AND NOT old.remember
+  RETURNING m.seq, m.id, m.flow, old.key
+), gone AS (
+  SELECT * FROM kept UNION ALL SELECT * FROM deleted
+)"""
+# (remember the ids, only the worker's own leases) -> the statement.
+_COMPLETE_SQL = {
+    (remember, owned): _COMPLETE_TEMPLATE.format(
+        finish=(_FINISH_LEASED if remember else _DELETE_LEASED).format(
+            owned="AND l.owner = %(worker)s" if owned else ""
+        )
+    )
+    for remember in (False, True)
+    for owned in (False, True)
+}
+# A discarded dead letter: kept as done if its id is to be remembered, else deleted.
+_FINISH_DEAD_SQL = """
+UPDATE messages SET state = 'done', body = '', key = NULL, available_at = %s,
+  error = NULL, step = NULL, history = NULL
+WHERE remember AND seq IN
+"""
+_SWEEP_SQL = """
+DELETE FROM messages WHERE seq IN (
+  SELECT seq FROM messages WHERE state = 'done' AND available_at <= %(before)s
+  ORDER BY available_at LIMIT %(limit)s
+  FOR UPDATE SKIP LOCKED
 )
-SELECT id, flow, key FROM gone
 """
 _RELEASE_SQL = """
 DELETE FROM message_leases l USING messages m
@@ -220,18 +266,20 @@ SELECT 1 FROM messages WHERE flow = %s AND key = %s AND state = 'ready' LIMIT 1
 _DEAD_COLUMNS = "id, flow, body, key, attempts, created_at, available_at, error, step, history"
 _REVIVE_SQL = "UPDATE messages SET state = %s, attempts = 0, available_at = %s WHERE seq = %s"
 _ADD_COUNTS_SQL = """
-INSERT INTO flow_counters (flow, shard, received, delivered, dead_lettered)
-SELECT flow, %(shard)s, r, d, x
-FROM unnest(%(flows)s::text[], %(r)s::bigint[], %(d)s::bigint[], %(x)s::bigint[])
-  AS t (flow, r, d, x)
+INSERT INTO flow_counters (flow, shard, received, delivered, filtered, dead_lettered)
+SELECT flow, %(shard)s, r, d, f, x
+FROM unnest(
+  %(flows)s::text[], %(r)s::bigint[], %(d)s::bigint[], %(f)s::bigint[], %(x)s::bigint[]
+) AS t (flow, r, d, f, x)
 ON CONFLICT (flow, shard) DO UPDATE SET
   received = flow_counters.received + excluded.received,
   delivered = flow_counters.delivered + excluded.delivered,
+  filtered = flow_counters.filtered + excluded.filtered,
   dead_lettered = flow_counters.dead_lettered + excluded.dead_lettered
 """
 _COUNTS_SQL = """
 SELECT coalesce(sum(received), 0)::bigint, coalesce(sum(delivered), 0)::bigint,
-  coalesce(sum(dead_lettered), 0)::bigint
+  coalesce(sum(dead_lettered), 0)::bigint, coalesce(sum(filtered), 0)::bigint
 FROM flow_counters WHERE %(flow)s::text IS NULL OR flow = %(flow)s::text
 """
 
@@ -287,8 +335,10 @@ class PostgresMessageStore(MessageStore):
         others: _Queue,
         clock: Clock,
         max_batch: int,
+        retention: float = DEFAULT_RETENTION_SECONDS,
     ) -> None:
         self._conninfo = conninfo
+        self._retention = retention
         self._lanes = lanes
         self._puts = puts
         self._others = others
@@ -313,15 +363,22 @@ class PostgresMessageStore(MessageStore):
         connections: int = 3,
         max_batch: int = 1024,
         connect_timeout: int = 10,
+        retention_seconds: float = DEFAULT_RETENTION_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS,
+        sweep_batch: int = SWEEP_BATCH,
     ) -> Self:
         """Connect to the database at conninfo (a libpq URL) with a committer per connection.
 
         With two connections or more, the first commits puts only, so that a source is never
         held up behind leases; the others share every other operation. With one, it does all.
-        Use the store from the event loop that opened it.
+        Use the store from the event loop that opened it. A finished message's id is
+        remembered for retention_seconds (0: not at all); expired ids are swept every
+        sweep_seconds (0: only by ``sweep``), sweep_batch at a time, by every process that
+        has the store open (they skip each other's rows).
         """
         if connections < 1:
             raise ValueError(f"connections must be at least 1, not {connections}")
+        check_retention(retention_seconds, sweep_seconds, sweep_batch)
         puts, others = _Queue(), _Queue()
         if connections == 1:
             puts = others
@@ -335,7 +392,9 @@ class PostgresMessageStore(MessageStore):
             for lane in lanes:
                 await lane.connection.close()
             raise
-        return cls(conninfo, lanes, puts, others, clock, max_batch)
+        store = cls(conninfo, lanes, puts, others, clock, max_batch, retention_seconds)
+        store._start_sweeping(sweep_seconds, sweep_batch)
+        return store
 
     def __repr__(self) -> str:
         return f"PostgresMessageStore({_masked(self._conninfo)!r})"
@@ -362,6 +421,7 @@ class PostgresMessageStore(MessageStore):
         """Finish what was submitted, then close the connections."""
         if self._closed:
             return
+        await self._stop_sweeping()
         self._closing = True
         self._puts.wakeup.set()
         self._others.wakeup.set()
@@ -493,7 +553,7 @@ class PostgresMessageStore(MessageStore):
             await self._put(lane, puts, now)
         completes = [op for op in batch if op.kind == Op.COMPLETE]
         if completes:
-            await self._complete(lane, completes)
+            await self._complete(lane, completes, now)
         for op in batch:
             if op.kind > Op.COMPLETE or op.kind == Op.LEASE:
                 await self._run(lane, op, now)
@@ -514,44 +574,44 @@ class PostgresMessageStore(MessageStore):
         elif op.kind == Op.REPLAY:
             await self._replay(lane, op, now)
         elif op.kind == Op.DISCARD:
-            await self._discard(lane, op)
+            await self._discard(lane, op, now)
         elif op.kind == Op.COUNTS:
             await self._counts(lane, op)
+        elif op.kind == Op.SWEEP:
+            await self._sweep(lane, op, now)
 
     # --- operations (inside the batch's transaction) ---------------------------------------
 
     @staticmethod
-    def _count(
-        lane: _Lane, flow: str, received: int = 0, delivered: int = 0, dead: int = 0
-    ) -> None:
+    def _count(lane: _Lane, flow: str, received: int = 0, dead: int = 0) -> None:
         counts = lane.counters.get(flow)
         if counts is None:
-            lane.counters[flow] = [received, delivered, dead]
+            lane.counters[flow] = [received, 0, 0, dead]
         else:
             counts[0] += received
-            counts[1] += delivered
-            counts[2] += dead
+            counts[3] += dead
 
     async def _flush_counters(self, lane: _Lane) -> None:
         if not lane.counters:
             return
         flows = sorted(lane.counters)  # always the same lock order: no deadlock between lanes
-        r, d, x = ([lane.counters[flow][i] for flow in flows] for i in range(3))
+        r, d, f, x = ([lane.counters[flow][i] for flow in flows] for i in range(4))
         lane.counters.clear()
-        params = {"shard": lane.shard, "flows": flows, "r": r, "d": d, "x": x}
+        params = {"shard": lane.shard, "flows": flows, "r": r, "d": d, "f": f, "x": x}
         await lane.connection.execute(_ADD_COUNTS_SQL, params)
 
     async def _put(self, lane: _Lane, ops: list[_Op], now: float) -> None:
-        rows: list[tuple[int, str, str, str | None, bytes]] = []
+        rows: list[tuple[int, str, str, str | None, bytes, bool]] = []
         for op in ops:
             if op.kind == Op.PUT:
-                flow, message_id, body, key = op.args
-                rows.append((len(rows), message_id, flow, key, body))
+                flow, message_id, body, key, remember = op.args
+                rows.append((len(rows), message_id, flow, key, body, bool(remember)))
             else:
                 flow, items = op.args
                 start = len(rows)
                 rows.extend(
-                    (start + n, item[0], flow, _key(item), item[1]) for n, item in enumerate(items)
+                    (start + n, item[0], flow, _key(item), item[1], _remember(item))
+                    for n, item in enumerate(items)
                 )
         keys = {(row[2], row[3]) for row in rows if row[3] is not None}
         connection = lane.connection
@@ -631,14 +691,23 @@ class PostgresMessageStore(MessageStore):
         self._lease_turn = (self._lease_turn + 1) % len(ordered)
         return ordered[self._lease_turn :] + ordered[: self._lease_turn]
 
-    async def _complete(self, lane: _Lane, ops: list[_Op]) -> None:
-        by_worker: dict[str | None, list[_Op]] = {}
+    async def _complete(self, lane: _Lane, ops: list[_Op], now: float) -> None:
+        by_worker: dict[tuple[str | None, str], list[_Op]] = {}
         for op in ops:
-            by_worker.setdefault(op.args[1], []).append(op)
-        for worker, group in by_worker.items():
+            by_worker.setdefault((op.args[1], op.args[2]), []).append(op)
+        remember = self._retention > 0
+        for (worker, outcome), group in by_worker.items():
             ids = group[0].args[0] if len(group) == 1 else [i for op in group for i in op.args[0]]
-            sql = _COMPLETE_SQL if worker is None else _COMPLETE_OWNED_SQL
-            params = {"ids": ids, "worker": worker, "shard": lane.shard}
+            sql = _COMPLETE_SQL[remember, worker is not None]
+            filtered = outcome == "filtered"
+            params = {
+                "ids": ids,
+                "worker": worker,
+                "shard": lane.shard,
+                "now": now,
+                "delivered": 0 if filtered else 1,
+                "filtered": 1 if filtered else 0,
+            }
             cursor = await lane.connection.execute(sql, params)
             rows = await cursor.fetchall()
             keys = {(flow, key) for _, flow, key in rows if key is not None}
@@ -737,13 +806,23 @@ class PostgresMessageStore(MessageStore):
             self._hints.forget(row_flow)
         op.result = len(rows)
 
-    async def _discard(self, lane: _Lane, op: _Op) -> None:
+    async def _discard(self, lane: _Lane, op: _Op, now: float) -> None:
         ids, flow = op.args
         sql, params = self._dead_query("seq", ids, flow)
-        cursor = await lane.connection.execute(
-            f"DELETE FROM messages WHERE seq IN ({sql})",  # noqa: S608
+        discarded = 0
+        connection = lane.connection
+        if self._retention > 0:
+            cursor = await connection.execute(f"{_FINISH_DEAD_SQL} ({sql})", [now, *params])
+            discarded = cursor.rowcount
+        cursor = await connection.execute(
+            f"DELETE FROM messages WHERE state = 'dead' AND seq IN ({sql})",  # noqa: S608
             params,
         )
+        op.result = discarded + cursor.rowcount
+
+    async def _sweep(self, lane: _Lane, op: _Op, now: float) -> None:
+        params = {"before": now - self._retention, "limit": op.args[0]}
+        cursor = await lane.connection.execute(_SWEEP_SQL, params)
         op.result = cursor.rowcount
 
     async def _counts(self, lane: _Lane, op: _Op) -> None:
@@ -806,6 +885,10 @@ def _key_lock(flow: str, key: str | None) -> int:
 
 def _key(item: NewMessage | tuple[Any, ...]) -> str | None:
     return item[2] if len(item) > 2 else None
+
+
+def _remember(item: NewMessage | tuple[Any, ...]) -> bool:
+    return not (len(item) > 3 and not item[3])
 
 
 def _first(row: tuple[Any, ...]) -> Any:

@@ -97,6 +97,45 @@ def test_a_bulk_operation_without_a_selection_is_refused(dlq_client: TestClient)
     assert dlq_client.get("/api/v1/dead-letters").json()["total"] == 3
 
 
+@pytest.mark.parametrize(
+    ("selection", "pointer"),
+    [
+        ({"all": 1}, "/all"),
+        ({"all": "true"}, "/all"),
+        ({"since": 0}, "/since"),
+        ({"until": True}, "/until"),
+        ({"since": "2027-01-04T08:00:00"}, "/since"),  # no offset: which 08:00?
+        ({"flow": None}, "/"),
+    ],
+)
+def test_a_bulk_selection_is_read_strictly(
+    dlq_client: TestClient, selection: dict[str, object], pointer: str
+) -> None:
+    response = dlq_client.post("/api/v1/dead-letters/replay", json=selection)
+
+    error = assert_error(response, 422, "E-REQUEST-002")
+    assert [d["pointer"] for d in error["details"]] == [pointer]
+    assert dlq_client.get("/api/v1/dead-letters").json()["total"] == 3
+
+
+@pytest.mark.parametrize("since", ["0", "true", "0.5", "2000-01-01", "2000-01-01T00:00:00"])
+def test_a_time_filter_that_is_not_an_rfc_3339_date_time_is_refused(
+    dlq_client: TestClient, since: str
+) -> None:
+    response = dlq_client.get("/api/v1/dead-letters", params={"since": since})
+
+    error = assert_error(response, 422, "E-REQUEST-002")
+    assert [d["pointer"] for d in error["details"]] == ["query:/since"]
+
+
+def test_a_time_filter_with_its_offset_selects_by_failure_time(dlq_client: TestClient) -> None:
+    since = dlq_client.get("/api/v1/dead-letters", params={"since": "2000-01-01T00:00:00Z"})
+    until = dlq_client.get("/api/v1/dead-letters", params={"until": "2000-01-01T01:00:00+01:00"})
+
+    assert since.json()["total"] == 3
+    assert until.json()["total"] == 0
+
+
 def test_discard_all_empties_the_queue(dlq_client: TestClient) -> None:
     result = dlq_client.post("/api/v1/dead-letters/discard", json={"all": True}).json()
 

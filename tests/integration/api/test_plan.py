@@ -6,6 +6,7 @@ The project is the valid-minimal fixture with the small plan of ``tests/data/pla
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +137,11 @@ def test_an_update_is_recorded_audited_and_moves_the_schedule(client: TestClient
         ("T-2", {"note": "nothing else"}, 422, "E-REQUEST-002", None),
         ("T-2", {"status": "finished"}, 422, "E-REQUEST-002", "/status"),
         ("T-2", {"remaining_duration": "soon"}, 422, "E-REQUEST-002", "/remaining_duration"),
+        ("T-2", {"percent_complete": False}, 422, "E-REQUEST-002", "/percent_complete"),
+        ("T-2", {"remaining_duration": "50%"}, 422, "E-REQUEST-002", "/remaining_duration"),
+        ("T-2", {"remaining_duration": -1}, 422, "E-REQUEST-002", "/remaining_duration"),
+        ("T-2", {"actual_finish": "2027-03-03T17:00:00Z"}, 422, "E-REQUEST-002", "/actual_finish"),
+        ("T-2", {"actual_finish": "6077-03-03"}, 422, "E-REQUEST-002", "/actual_finish"),
     ],
 )
 def test_a_bad_update_is_refused_with_a_located_error_and_nothing_is_kept(
@@ -181,6 +187,55 @@ def test_baselines_are_saved_listed_refused_twice_and_compared(client: TestClien
     unchanged = client.get("/api/v1/plan/baselines/later/comparison").json()
     assert unchanged["slipped"] == []
     assert_error(client.get("/api/v1/plan/baselines/nope/comparison"), 404, "E-NOTFOUND-001")
+
+
+def test_plan_dates_are_wall_clock_times_as_the_document_declares(client: TestClient) -> None:
+    plan = plan_of(client)
+    document = client.get("/openapi.json").json()["components"]["schemas"]
+
+    wall_clock = re.compile(document["PlanView"]["properties"]["project_start"]["pattern"])
+    assert document["PlanView"]["properties"]["project_start"]["format"] == "date-time-local"
+    assert document["PlannedTask"]["properties"]["finish"]["format"] == "date-time-local"
+    assert wall_clock.match(str(plan["project_start"]))
+    assert all(wall_clock.match(t["finish"]) for t in plan["tasks"])  # type: ignore[attr-defined]
+    assert plan["status_date"] == "2027-03-04T00:00:00"  # no offset: the calendars' own time
+
+
+@pytest.mark.parametrize("status_date", ["0", "true", "1.5", "2027-3-8", "6077-03-08", ""])
+def test_a_status_date_that_is_not_a_day_of_the_plan_is_refused(
+    client: TestClient, status_date: str
+) -> None:
+    for path in ("/api/v1/plan", "/api/v1/plan/resources", "/api/v1/plan/sprints"):
+        response = client.get(path, params={"status_date": status_date})
+
+        error = assert_error(response, 422, "E-REQUEST-002")
+        assert [d["pointer"] for d in error["details"]] == ["query:/status_date"]
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"name": "approved", "replace": 0}, "/replace"),
+        ({"name": "approved", "status_date": 0}, "/status_date"),
+        ({"name": "approved", "status_date": "2027-03-08T00:00:00"}, "/status_date"),
+    ],
+)
+def test_a_baseline_request_is_read_strictly(
+    client: TestClient, body: dict[str, object], pointer: str
+) -> None:
+    response = client.post("/api/v1/plan/baselines", json=body)
+
+    error = assert_error(response, 422, "E-REQUEST-002")
+    assert [d["pointer"] for d in error["details"]] == [pointer]
+    assert client.get("/api/v1/plan/baselines").json() == []
+
+
+def test_a_method_a_path_does_not_serve_lists_every_method_it_does(client: TestClient) -> None:
+    for path in ("/api/v1/plan/baselines", "/api/v1/plan/tasks/T-2/updates"):
+        response = client.request("OPTIONS", path)
+
+        assert_error(response, 405, "E-REQUEST-003")
+        assert response.headers["allow"] == "GET, POST"
 
 
 def test_the_gantt_chart_is_svg_or_html(client: TestClient) -> None:

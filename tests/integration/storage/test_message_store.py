@@ -106,6 +106,7 @@ async def test_a_message_put_is_leased_with_its_body_then_completed_and_counted(
     assert (await store.counts("orders")).as_dict() == {
         "received": 1,
         "delivered": 1,
+        "filtered": 0,
         "dead_lettered": 0,
         "in_flight": 0,
     }
@@ -407,6 +408,7 @@ async def test_messages_survive_closing_and_reopening_the_store(
         assert (await store.counts("orders")).as_dict() == {
             "received": 52,
             "delivered": 10,
+            "filtered": 0,
             "dead_lettered": 0,
             "in_flight": 42,
         }
@@ -426,6 +428,7 @@ async def test_counts_add_up_over_every_flow(store: MessageStore) -> None:
     assert (await store.counts()).as_dict() == {
         "received": 4,
         "delivered": 2,
+        "filtered": 0,
         "dead_lettered": 1,
         "in_flight": 1,
     }

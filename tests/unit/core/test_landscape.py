@@ -115,6 +115,7 @@ def test_the_example_edges_are_the_declared_relations() -> None:
     assert edges(landscape, EdgeKind.WRITES) == {
         ("flow:order-to-wms", "interface:wms.shipments.create"),
         ("flow:shipment-to-crm", "interface:crm.activities.create"),
+        ("flow:shipment-to-crm", "interface:erp.orders.status.update"),
         ("flow:stock-to-erp", "interface:erp.stock.levels.update"),
     }
     # Enrichment calls; validate steps check what the flow already reads.

@@ -93,7 +93,8 @@ async def test_the_circuit_opens_when_the_failure_rate_is_reached_and_refuses_ca
     # 2 ok + 2 failed = 4 calls, half failed: open; the next calls never reach the sink
     assert outcomes == ["failed", "failed", "refused", "refused"]
     assert sink.calls == 4
-    assert guard.breaker is not None and guard.breaker.state is CircuitState.OPEN
+    assert guard.breaker is not None
+    assert guard.breaker.state is CircuitState.OPEN
     assert guard.circuit_open
     assert circuit_open([object(), guard])
 
@@ -135,7 +136,8 @@ async def test_after_open_seconds_probes_go_through_and_success_closes_it() -> N
     assert not guard.circuit_open  # time to probe: workers lease again
     sink.failing = None
     assert await calls(guard, 3) == ["ok", "ok", "ok"]
-    assert guard.breaker is not None and guard.breaker.state is CircuitState.CLOSED
+    assert guard.breaker is not None
+    assert guard.breaker.state is CircuitState.CLOSED
 
 
 async def test_a_failed_probe_opens_it_again_for_a_full_pause() -> None:
@@ -168,7 +170,8 @@ async def test_half_open_lets_only_its_probes_through_at_once() -> None:
         "CircuitOpenError",
         "CircuitOpenError",
     ]
-    assert guard.breaker is not None and guard.breaker.state is CircuitState.CLOSED
+    assert guard.breaker is not None
+    assert guard.breaker.state is CircuitState.CLOSED
 
 
 async def test_the_circuit_open_error_is_retryable_with_its_own_code() -> None:

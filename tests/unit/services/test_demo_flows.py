@@ -82,7 +82,10 @@ def test_the_scene_environment_points_the_flows_at_the_stand_ins_and_the_inbox()
 
     assert [s.config.url for s in orders.sinks] == ["http://127.0.0.1:3/shipments"]  # type: ignore[attr-defined]
     assert [s.config.url for s in stock.sinks] == ["http://127.0.0.1:1/stock-levels"]  # type: ignore[attr-defined]
-    assert [s.config.url for s in shipments.sinks] == ["http://127.0.0.1:2/activities"]  # type: ignore[attr-defined]
+    assert [s.request.shown_url for s in shipments.sinks] == [  # type: ignore[attr-defined]
+        "http://127.0.0.1:2/activities",
+        "http://127.0.0.1:1/orders/{orderId}/status",
+    ]
     assert stock.source_config.path == "/tmp/inbox/stock"
     hints = driving_hints(SCENE)
     assert "stock-to-erp: drop CSV files in /tmp/inbox/stock" in hints

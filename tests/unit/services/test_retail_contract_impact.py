@@ -90,7 +90,7 @@ def test_the_tracking_link_the_wms_drops_is_read_by_shipment_to_crm(
     hits = [
         (h.flow, h.step, h.field, h.how.value, h.confidence.value) for h in removed.impact.flows
     ]
-    assert ("flow:shipment-to-crm", "to-activity", "trackingUrl", "read", "certain") in hits
+    assert ("flow:shipment-to-crm", "to-requests", "trackingUrl", "read", "certain") in hits
     assert any("flow:shipment-to-crm" in t.delivers for t in removed.impact.tasks)
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from interloom.core.delivery.calendar import Calendar
 
@@ -33,6 +41,37 @@ def _naive(value: dt.date) -> dt.date:
 
 Moment = Annotated[dt.datetime | dt.date, BeforeValidator(_parse_moment), AfterValidator(_naive)]
 """A wall-clock instant; a bare date means the start of that day, or its end for a finish."""
+
+
+def local_date_time_schema(year: str = "[0-9]{4}") -> dict[str, Any]:
+    """The JSON Schema of a wall-clock date-time whose year matches the pattern ``year``.
+
+    JSON Schema's "date-time" asks for a UTC offset, which a plan's wall-clock times do not
+    have: they are RFC 3339 date-times without one ("date-time-local" in OpenAPI's registry).
+    """
+    return {
+        "type": "string",
+        "format": "date-time-local",
+        "pattern": (
+            rf"^{year}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+            r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$"
+        ),
+        "description": "A wall-clock date-time of the plan's calendars, without a UTC offset.",
+    }
+
+
+LocalDateTime = Annotated[
+    dt.datetime, AfterValidator(_naive), WithJsonSchema(local_date_time_schema())
+]
+"""A naive wall-clock date-time as the plan's answers carry it (scheduled dates, status date)."""
+
+PLAN_YEARS = range(1900, 2200)
+"""The years a date given to a plan request may fall in: a later one is a typo, and placing it
+would have the calendars count working minutes across centuries."""
+PLAN_YEAR_PATTERN = "(19[0-9]{2}|2[01][0-9]{2})"
+"""PLAN_YEARS as a regular expression."""
+PLAN_DAY_PATTERN = f"^{PLAN_YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+"""A day YYYY-MM-DD of PLAN_YEARS as a regular expression."""
 
 
 class LinkType(StrEnum):

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from interloom.core.delivery.activities import LocalDateTime
 from interloom.core.delivery.plan_schedule import Baseline, BaselineTask, PlanSchedule
 
 
@@ -31,10 +32,10 @@ class TaskVariance(BaseModel):
     name: str
     wbs: str
     state: VarianceState
-    baseline_start: dt.datetime | None
-    baseline_finish: dt.datetime | None
-    start: dt.datetime | None
-    finish: dt.datetime | None
+    baseline_start: LocalDateTime | None
+    baseline_finish: LocalDateTime | None
+    start: LocalDateTime | None
+    finish: LocalDateTime | None
     start_variance_days: float
     finish_variance_days: float
     duration_variance_days: float
@@ -49,8 +50,8 @@ class BaselineComparison(BaseModel):
 
     baseline: str
     saved_at: dt.datetime
-    project_finish: dt.datetime
-    baseline_finish: dt.datetime | None
+    project_finish: LocalDateTime
+    baseline_finish: LocalDateTime | None
     finish_variance_days: float
     tasks: tuple[TaskVariance, ...]
     slipped: tuple[str, ...] = Field(description="Tasks that finish later than in the baseline.")

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from interloom.core.delivery.activities import LocalDateTime
 from interloom.core.delivery.changes import ChangeEditError, ChangeRequest
 from interloom.core.delivery.plan import Dependency, Plan, Task, working_minutes
 from interloom.core.delivery.plan_schedule import PlanSchedule, TaskUpdate, schedule_plan
@@ -96,10 +97,10 @@ class MovedTask(BaseModel):
 
     id: str
     name: str
-    start_before: dt.datetime
-    start_after: dt.datetime
-    finish_before: dt.datetime
-    finish_after: dt.datetime
+    start_before: LocalDateTime
+    start_after: LocalDateTime
+    finish_before: LocalDateTime
+    finish_after: LocalDateTime
     finish_shift_days: float = Field(description="Working days; < 0 when it finishes earlier.")
 
 
@@ -109,9 +110,9 @@ class ChangeImpact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     change: str
-    status_date: dt.datetime | None
-    finish_before: dt.datetime
-    finish_after: dt.datetime
+    status_date: LocalDateTime | None
+    finish_before: LocalDateTime
+    finish_after: LocalDateTime
     finish_delta_days: float = Field(description="Working days the project finish moves.")
     milestones: list[MovedTask] = Field(description="Milestones whose date moves.")
     critical_before: list[str]

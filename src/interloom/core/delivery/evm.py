@@ -29,6 +29,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from interloom.core.catalog import Lifecycle
+from interloom.core.delivery.activities import LocalDateTime
 from interloom.core.delivery.calendar import WorkingTime
 
 
@@ -235,14 +236,14 @@ class TaskValue(_Model):
 class EarnedValue(_Model):
     """Earned value of the plan at a status date."""
 
-    status_date: dt.datetime
+    status_date: LocalDateTime
     rule: EarningRule
-    baseline_start: dt.datetime
-    baseline_finish: dt.datetime
+    baseline_start: LocalDateTime
+    baseline_finish: LocalDateTime
     performance: Performance
     schedule: EarnedSchedule
-    es_date: dt.datetime = Field(description="The date the work done was planned to be done by.")
-    forecast_finish: dt.datetime | None = Field(description="The start plus IEAC(t).")
+    es_date: LocalDateTime = Field(description="The date the work done was planned to be done by.")
+    forecast_finish: LocalDateTime | None = Field(description="The start plus IEAC(t).")
     ac_estimated: bool = Field(description="Some actual costs are estimated as budget × % done.")
     tasks: list[TaskValue]
     unbaselined: list[str] = Field(description="Tasks that are not in the baseline: no PV or EV.")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from interloom.core.delivery.activities import (
     ConstraintType,
     Link,
+    LocalDateTime,
     Progress,
     as_finish,
     as_start,
@@ -105,21 +106,21 @@ class PlannedTask(_Record):
     story_points: float | None
     calendar: str
     constraint: ConstraintType | None
-    constraint_date: dt.datetime | dt.date | None
+    constraint_date: LocalDateTime | dt.date | None
     deadline: dt.date | None
     deadline_missed: bool
     duration_minutes: int = Field(description="Working minutes; a summary's span.")
     percent_complete: float
     status: TaskStatus | None
-    actual_start: dt.datetime | None
-    actual_finish: dt.datetime | None
+    actual_start: LocalDateTime | None
+    actual_finish: LocalDateTime | None
     cost: float
-    start: dt.datetime
-    finish: dt.datetime
-    early_start: dt.datetime
-    early_finish: dt.datetime
-    late_start: dt.datetime
-    late_finish: dt.datetime
+    start: LocalDateTime
+    finish: LocalDateTime
+    early_start: LocalDateTime
+    early_finish: LocalDateTime
+    late_start: LocalDateTime
+    late_finish: LocalDateTime
     total_float: int = Field(description="Working minutes; negative when a date cannot be met.")
     free_float: int
     critical: bool

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from interloom.core.catalog import Lifecycle
-from interloom.core.delivery.activities import as_finish, as_start
+from interloom.core.delivery.activities import LocalDateTime, as_finish, as_start
 from interloom.core.delivery.baselines import TaskVariance
 from interloom.core.delivery.calendar import WorkingTime
 from interloom.core.delivery.evm import EarnedValue
@@ -51,7 +51,7 @@ class StandupEntry(_Model):
     task: str
     name: str
     percent_complete: float
-    finish: dt.datetime
+    finish: LocalDateTime
     note: str | None = None
 
 
@@ -70,7 +70,7 @@ class Standup(_Model):
 
     project: str
     day: dt.date
-    since: dt.datetime = Field(description="Start of the previous working day.")
+    since: LocalDateTime = Field(description="Start of the previous working day.")
     people: list[PersonStandup]
 
 
@@ -154,8 +154,8 @@ class MilestoneForecast(_Model):
     id: str
     name: str
     target: dt.date | None
-    baseline: dt.datetime | None
-    forecast: dt.datetime
+    baseline: LocalDateTime | None
+    forecast: LocalDateTime
     slip_days: float | None = Field(description="Working days past the target (< 0: ahead).")
     state: MilestoneState
 
@@ -210,8 +210,8 @@ class CriticalTask(_Model):
 
     id: str
     name: str
-    start: dt.datetime
-    finish: dt.datetime
+    start: LocalDateTime
+    finish: LocalDateTime
     total_float_days: float
     percent_complete: float
     assignee: str | None
@@ -265,7 +265,7 @@ class InterfaceReadiness(_Model):
     lifecycle: Lifecycle
     ready: bool
     tasks: list[str]
-    needed_by: dt.datetime | None = Field(description="Earliest start of an unfinished task.")
+    needed_by: LocalDateTime | None = Field(description="Earliest start of an unfinished task.")
 
 
 def interface_readiness(
@@ -316,7 +316,7 @@ class WeekWork(_Model):
     id: str
     name: str
     assignee: str | None
-    finish: dt.datetime
+    finish: LocalDateTime
 
 
 class WeeklyReport(_Model):
@@ -326,12 +326,12 @@ class WeeklyReport(_Model):
     currency: str
     week_start: dt.date
     week_end: dt.date
-    status_date: dt.datetime
+    status_date: LocalDateTime
     generated_at: dt.datetime
-    finish: dt.datetime = Field(description="Forecast project finish.")
-    previous_finish: dt.datetime | None = Field(description="Forecast a week earlier.")
+    finish: LocalDateTime = Field(description="Forecast project finish.")
+    previous_finish: LocalDateTime | None = Field(description="Forecast a week earlier.")
     baseline_name: str | None
-    baseline_finish: dt.datetime | None
+    baseline_finish: LocalDateTime | None
     finish_slip_days: float | None = Field(description="Working days past the baseline finish.")
     milestones: list[MilestoneForecast]
     critical_path: list[CriticalTask]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from interloom.core.delivery.activities import LocalDateTime
 from interloom.core.delivery.network import ScheduleReferenceError
 from interloom.core.delivery.schedule import Schedule
 from interloom.core.errors import Location
@@ -41,8 +42,8 @@ class Overallocation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     resource: str
-    start: dt.datetime
-    finish: dt.datetime
+    start: LocalDateTime
+    finish: LocalDateTime
     units: float
     max_units: float
     activities: tuple[str, ...]

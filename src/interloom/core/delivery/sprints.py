@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from interloom.core.definition import Definition, PlanId
-from interloom.core.delivery.activities import as_finish, as_start
+from interloom.core.delivery.activities import LocalDateTime, as_finish, as_start
 from interloom.core.delivery.calendar import WorkingTime
 from interloom.core.delivery.progress import TaskHistory
 from interloom.core.errors import NotFoundError
@@ -206,7 +206,7 @@ class SprintItem(BaseModel):
     size: float
     percent_complete: float
     done: bool
-    finished_at: dt.datetime | None
+    finished_at: LocalDateTime | None
 
 
 class SprintDay(BaseModel):
@@ -230,7 +230,7 @@ class SprintReport(BaseModel):
     sprint: SprintWindow
     state: SprintState
     measure: Measure
-    status_date: dt.datetime
+    status_date: LocalDateTime
     scope: float
     completed: float
     remaining: float

@@ -28,6 +28,63 @@ class Endpoint(Definition):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class Throttle(Definition):
+    """How hard a sink may be driven: a request rate and a number of requests at once."""
+
+    rate_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, description="Most requests per second (token bucket)."
+    )
+    burst: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Requests that may go at once after a quiet spell (default: one second's "
+        "worth of the rate, at least 1).",
+    )
+    concurrency: int | None = Field(
+        default=None, ge=1, le=10_000, description="Most requests under way at once."
+    )
+    max_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A message that would wait longer for its turn fails this try (retried).",
+    )
+
+
+class CircuitBreaker(Definition):
+    """Stop calling a sink that keeps failing; probe it again after a pause."""
+
+    failure_rate: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Open when at least this share of the calls in the window failed.",
+    )
+    minimum_calls: int = Field(
+        default=20, ge=1, le=100_000, description="Calls in the window before it may open."
+    )
+    window_seconds: float = Field(
+        default=30.0, gt=0, le=86_400, description="How far back calls are counted."
+    )
+    open_seconds: float = Field(
+        default=30.0, gt=0, le=86_400, description="How long it stays open before probing."
+    )
+    half_open_calls: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Probe calls let through when half-open; all succeed: closed again.",
+    )
+
+
+class SinkEndpoint(Endpoint):
+    """A sink: an endpoint, and optionally how hard it may be driven and when to stop."""
+
+    throttle: Throttle | None = None
+    circuit_breaker: CircuitBreaker | None = None
+
+
 class Step(Definition):
     """One processor of the flow's pipeline."""
 
@@ -66,7 +123,7 @@ class Flow(Definition):
     owner: Owner | None = None
     source: Endpoint
     steps: list[Step] = Field(default_factory=list)
-    sinks: list[Endpoint] = Field(min_length=1)
+    sinks: list[SinkEndpoint] = Field(min_length=1)
     error_policy: ErrorPolicy = Field(default_factory=ErrorPolicy)
 
     @property

@@ -31,6 +31,7 @@ from interloom.runtime.processors.aggregation import AggregateConfig, Aggregatio
 from interloom.runtime.processors.base import (
     DROP,
     HELD,
+    INTERFACE_FIELD,
     BuildContext,
     FieldPath,
     MessageRejectedError,
@@ -82,6 +83,7 @@ from interloom.runtime.processors.xml_json import (
 __all__ = [
     "DROP",
     "HELD",
+    "INTERFACE_FIELD",
     "PROCESSORS",
     "Aggregation",
     "BuildContext",

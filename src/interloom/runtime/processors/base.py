@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from interloom.connectors.interface_contracts import InterfaceContractError, InterfaceContracts
 from interloom.core.errors import InterloomError, Location
 from interloom.core.flows.expressions import CompiledExpression, ExpressionError, compile_mapping
 from interloom.core.flows.expressions import CompiledMapping as CompiledMapping
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from interloom.storage.processor_state import ProcessorState
 
 FieldPath = tuple[str | int, ...]
+INTERFACE_FIELD = "<interface>"
+"""A :class:`StepConfigError` field that stands for the step's ``interface``, not its config."""
 
 
 class _Sentinel:
@@ -115,9 +118,22 @@ class StepConfigError(InterloomError):
         field: FieldPath = (),
         hint: str | None = None,
         location: Location | None = None,
+        problem: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint, location=location)
         self.field = field
+        self.problem = problem
+        """The ``validate`` problem code, when more precise than E-FLOW-002 (E-FLOW-021…)."""
+
+    @classmethod
+    def from_interface(cls, error: InterfaceContractError) -> StepConfigError:
+        """A contract look-up's error, at the config field it names (or at ``interface``)."""
+        return cls(
+            error.message,
+            field=error.field if error.field is not None else (INTERFACE_FIELD,),
+            hint=error.hint,
+            problem="E-REF-001" if error.dangling else error.code,
+        )
 
 
 class MessageRejectedError(InterloomError):
@@ -170,6 +186,14 @@ class BuildContext:
     sinks: tuple[str, ...] = ("sink-0",)
     environ: Mapping[str, str] = field(default_factory=dict)
     resources: StepResources = field(default_factory=StepResources)
+    interface: str | None = None
+    """The interface the step names (``interface:SYSTEM.ID``), if any."""
+    interfaces: InterfaceContracts | None = None
+    """The project's interfaces and contracts (read from ``root`` when not given)."""
+
+    def contracts(self) -> InterfaceContracts:
+        """The project's interfaces and contracts."""
+        return self.interfaces if self.interfaces is not None else InterfaceContracts(self.root)
 
 
 class _Config(BaseModel):

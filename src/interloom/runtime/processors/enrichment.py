@@ -2,7 +2,9 @@
 
 One pooled aiohttp session per step (keep-alive), opened on first use and closed with the
 runtime. The URL is a template: ``{...}`` holds a JSONata expression evaluated on the message
-(its value is URL-encoded), ``${VAR}`` an environment variable. A 404 does what ``on_missing``
+(its value is URL-encoded), ``${VAR}`` an environment variable. Without a URL, the step's
+``interface:`` gives the method, server and path from its contract, and ``path`` the values of
+the path's parameters. A 404 does what ``on_missing``
 says; 408, 429, 5xx, timeouts and unreachable hosts raise :class:`StepFailedError`, which the
 flow's error policy retries; any other status rejects the message.
 """
@@ -11,16 +13,24 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 from aiohttp.payload import BytesPayload
 from pydantic import Field, field_validator, model_validator
 
-from interloom.core.flows.expressions import UNDEFINED, CompiledExpression
+from interloom.connectors.interface_contracts import InterfaceContractError, interface_url
+from interloom.core.flows.expressions import UNDEFINED, ExpressionError
+from interloom.core.flows.url_templates import (
+    UrlTemplate,
+    UrlTemplateError,
+    UrlValueError,
+    parse_url_template,
+)
 from interloom.core.project import expand_variables
+from interloom.observability.tracing import TRACING, end_client_span, start_client_span
 from interloom.runtime.processors.base import (
+    INTERFACE_FIELD,
     BuildContext,
     MessageRejectedError,
     Mode,
@@ -45,10 +55,28 @@ class OnMissing(StrEnum):
 class EnrichConfig(_Config):
     """Call an HTTP interface for each message and merge the answer into it."""
 
-    url: str = Field(
+    url: str | None = Field(
+        default=None,
         description="URL template: {expression} is evaluated on the message and URL-encoded; "
-        "${VAR} comes from the environment.",
+        "${VAR} comes from the environment. Without it, the step's interface gives the "
+        "method, server and path.",
         examples=["${CRM_URL}/customers/{customer.id}"],
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="With an interface: the server to call instead of the contract's first "
+        "one; ${VAR} is expanded.",
+        examples=["${CRM_URL:-http://127.0.0.1:9202}"],
+    )
+    path: dict[str, str] = Field(
+        default_factory=dict,
+        description="With an interface: JSONata for each parameter of the operation's path.",
+        examples=[{"customerId": "order.customerId"}],
+    )
+    query: dict[str, str] = Field(
+        default_factory=dict,
+        description="Query parameters: JSONata each, URL-encoded; one that gives nothing is "
+        "left out, an array repeats the parameter.",
     )
     method: str = Field(default="GET", pattern=r"^(GET|POST|PUT|PATCH|DELETE)$")
     headers: dict[str, str] = Field(default_factory=dict, description="${VAR} is expanded.")
@@ -74,56 +102,62 @@ class EnrichConfig(_Config):
         return self
 
 
-UrlPart = str | CompiledExpression
-
-
-def parse_template(text: str, *field: str | int) -> list[UrlPart]:
-    """Literal text and compiled ``{expression}`` parts of a URL template."""
-    parts: list[UrlPart] = []
-    literal, index = "", 0
-    while index < len(text):
-        char = text[index]
-        if char == "}":
-            raise StepConfigError(
-                f"unbalanced '}}' at column {index + 1} of the URL template",
-                field=field,
-                hint="an expression is written {like.this}",
+def _url_template(config: EnrichConfig, context: BuildContext) -> tuple[str, UrlTemplate]:
+    """The call's method and URL template: from ``url``, else from the step's interface."""
+    environ = context.environ
+    if config.url is not None and (config.path or config.base_url):
+        raise StepConfigError(
+            "'path' and 'base_url' are for calls by interface, not with 'url'",
+            field=("path",) if config.path else ("base_url",),
+            hint="write the values in the URL, e.g. /orders/{order.id}, or leave 'url' out",
+        )
+    try:
+        if config.url is not None:
+            return config.method, parse_url_template(
+                expand_variables(config.url, environ), config.query
             )
-        if char != "{":
-            literal += char
-            index += 1
-            continue
-        depth, end = 1, index + 1
-        while end < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[end], 0)
-            end += 1
-        if depth:
+        if context.interface is None:
             raise StepConfigError(
-                f"the expression at column {index + 1} of the URL template is not closed",
-                field=field,
-                hint="close it with }",
+                "no URL to call",
+                field=("url",),
+                hint="give 'url', or an 'interface:' on the step whose contract has the call",
             )
-        if literal:
-            parts.append(literal)
-            literal = ""
-        parts.append(expression(text[index + 1 : end - 1].strip(), *field))
-        index = end
-    if literal:
-        parts.append(literal)
-    return parts
+        call, template = interface_url(
+            context.contracts(),
+            context.interface,
+            base_url=expand_variables(config.base_url, environ) if config.base_url else None,
+            path=config.path,
+            query=config.query,
+        )
+        if call.soap is not None:
+            raise StepConfigError(
+                f"{context.interface} is the SOAP operation {call.soap.operation}: an enrich "
+                "step does not read SOAP answers",
+                field=(INTERFACE_FIELD,),
+                hint="call it from an http sink, or give 'url' to a JSON interface",
+                problem="E-FLOW-020",
+            )
+        method = call.method
+    except UrlTemplateError as error:
+        raise StepConfigError(error.message, field=("url",), hint=error.hint) from None
+    except ExpressionError as error:
+        target = tuple((error.target or "url").split("."))
+        raise StepConfigError(error.message, field=target, hint=error.hint) from None
+    except InterfaceContractError as error:
+        raise StepConfigError.from_interface(error) from None
+    if "method" in config.model_fields_set and config.method != method:
+        raise StepConfigError(
+            f"the contract of {context.interface} calls it with {method}, not {config.method}",
+            field=("method",),
+            hint="leave 'method' out: the contract gives it",
+        )
+    return method, template
 
 
-def _url_value(value: Any, source: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str | int | float):
-        return quote(str(value), safe="")
-    what = "nothing" if value is UNDEFINED else type(value).__name__
-    raise MessageRejectedError(
-        f"the URL part {{{source}}} gives {what}, not a text or a number",
-        [{"pointer": "", "message": f"{{{source}}} has no usable value", "field": "url"}],
+def _rejected(error: UrlValueError) -> MessageRejectedError:
+    return MessageRejectedError(
+        str(error),
+        [{"pointer": "", "message": f"{{{error.source}}} has no usable value", "field": "url"}],
     )
 
 
@@ -134,7 +168,7 @@ class Enricher:
         environ = context.environ
         self.config = config
         self.step = context.step
-        self.url = parse_template(expand_variables(config.url, environ), "url")
+        self.method, self.url = _url_template(config, context)
         self.headers = {
             "Accept": "application/json",
             **{name: expand_variables(value, environ) for name, value in config.headers.items()},
@@ -156,29 +190,36 @@ class Enricher:
 
     def url_for(self, body: Any) -> str:
         """The URL of the call for this message."""
-        return "".join(
-            part if isinstance(part, str) else _url_value(part.evaluate(body), part.text)
-            for part in self.url
-        )
+        try:
+            return self.url.render(body)
+        except UrlValueError as error:
+            raise _rejected(error) from None
 
     async def __call__(self, body: Any, message: StepContext) -> Any:
         url = self.url_for(body)
-        method = self.config.method
+        method = self.method
         payload = None
         if self.body is not None:
             request = self.body(body)
             if request is not UNDEFINED:
                 payload = BytesPayload(orjson.dumps(request), content_type="application/json")
+        headers, span = self.headers, None
+        if TRACING.enabled:  # a client span, and its traceparent sent to the called system
+            span, headers = start_client_span(method, url, headers)
         try:
             async with self._session_now().request(
-                method, url, data=payload, headers=self.headers
+                method, url, data=payload, headers=headers
             ) as response:
                 status = response.status
                 raw = await response.read()
         except (aiohttp.ClientError, TimeoutError) as error:
+            if span is not None:
+                end_client_span(span, error=error)
             raise StepFailedError(
                 f"step '{self.step}': {method} {url} could not be reached: {error!r}"
             ) from None
+        if span is not None:
+            end_client_span(span, status)
         if status == 404:
             return self._missing(body, url)
         if status >= 500 or status in (408, 429):
@@ -197,7 +238,7 @@ class Enricher:
         if on_missing is OnMissing.NULL:
             return self._merged(body, None)
         raise MessageRejectedError(
-            f"the enrichment call {self.config.method} {url} found nothing (404)",
+            f"the enrichment call {self.method} {url} found nothing (404)",
             [{"pointer": "", "message": f"{url} answered 404", "rule": "on_missing"}],
         )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from interloom.core.delivery.activities import LocalDateTime
 
 
 class _Model(BaseModel):
@@ -107,8 +108,8 @@ class TaskHit(_Model):
     task: str = Field(examples=["T-19"])
     name: str
     status: str = Field(description="not_started, in_progress, blocked, done or cancelled.")
-    start: dt.datetime | None = Field(default=None, description="Scheduled start, if scheduled.")
-    finish: dt.datetime | None = None
+    start: LocalDateTime | None = Field(default=None, description="Scheduled start, if scheduled.")
+    finish: LocalDateTime | None = None
     delivers: list[str] = Field(description="What it delivers that the change reaches.")
     consequence: Consequence
 
@@ -177,7 +178,7 @@ class ImpactSummary(_Model):
     unused_operations: list[str] = Field(
         description="Changed operations no interface of the project stands for."
     )
-    status_date: dt.datetime | None = Field(
+    status_date: LocalDateTime | None = Field(
         default=None, description="The plan's status date, when it was scheduled."
     )
     notes: list[str] = Field(default_factory=list)
