@@ -86,13 +86,8 @@ class Breaker:
     def allow(self) -> None:
         """Let a call through, or raise :class:`CircuitOpenError`."""
         if self.state is CircuitState.OPEN:
-            until = self.opened_at + self.config.open_seconds
-            now = self._clock()
-            if now < until:
-                raise CircuitOpenError(
-                    f"circuit open for {self.name}: it failed too often lately; "
-                    f"next probe in {until - now:.1f} s"
-                )
+            if self._clock() < self.opened_at + self.config.open_seconds:
+                self.refuse()
             self._to(CircuitState.HALF_OPEN)
         if self.state is CircuitState.HALF_OPEN:
             if self._probes >= self.config.half_open_calls:
@@ -100,6 +95,14 @@ class Breaker:
                     f"circuit half-open for {self.name}: waiting for its probe calls"
                 )
             self._probes += 1
+
+    def refuse(self) -> None:
+        """Raise the :class:`CircuitOpenError` of an open circuit."""
+        wait = self.opened_at + self.config.open_seconds - self._clock()
+        raise CircuitOpenError(
+            f"circuit open for {self.name}: it failed too often lately; "
+            f"next probe in {max(wait, 0.0):.1f} s"
+        )
 
     def withdraw(self) -> None:
         """A call let through did not happen after all (it was throttled)."""
@@ -238,6 +241,9 @@ class GuardedSink:
                 if breaker is not None:
                     breaker.withdraw()  # the sink was not called: no verdict on it
                 raise
+            if breaker is not None and breaker.state is CircuitState.OPEN:
+                limiter.release()  # it opened while this call waited for its turn
+                breaker.refuse()
         try:
             result = await self.inner.write(message, body)
         except SinkError as error:

@@ -264,3 +264,19 @@ def test_only_sinks_with_guards_are_wrapped() -> None:
     assert isinstance(sinks[1], GuardedSink)
     assert unguarded(sinks[1]) is guarded_sink
     assert sinks[1].name == "sink 'erp' of flow 'f'"
+
+
+async def test_a_call_waiting_for_its_turn_is_refused_if_the_circuit_opened_meanwhile() -> None:
+    guard, sink, _ = guarded(
+        throttle=Throttle(concurrency=1),
+        circuit_breaker=CircuitBreaker(failure_rate=1, minimum_calls=1, open_seconds=30),
+    )
+    sink.failing = SinkError("503", retryable=True, status=503)
+    sink.pause = 0.05
+
+    results = await asyncio.gather(
+        guard.write(MESSAGE, {}), guard.write(MESSAGE, {}), return_exceptions=True
+    )
+
+    assert [type(r).__name__ for r in results] == ["SinkError", "CircuitOpenError"]
+    assert sink.calls == 1

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from interloom.core.errors import InterloomError
 from interloom.runtime.pipeline import CompiledFlow, compile_flow
+from interloom.runtime.sink_guard import unguarded
 from interloom.services.demo import CheckFailedError
 from interloom.services.demo_flows import (
     EXPECTED_COUNTS,
@@ -80,7 +81,7 @@ def test_the_scene_environment_points_the_flows_at_the_stand_ins_and_the_inbox()
     stock = compiled("stock-to-erp", environ)
     shipments = compiled("shipment-to-crm", environ)
 
-    assert [s.config.url for s in orders.sinks] == ["http://127.0.0.1:3/shipments"]  # type: ignore[attr-defined]
+    assert [unguarded(s).config.url for s in orders.sinks] == ["http://127.0.0.1:3/shipments"]  # type: ignore[attr-defined]
     assert [s.config.url for s in stock.sinks] == ["http://127.0.0.1:1/stock-levels"]  # type: ignore[attr-defined]
     assert [s.request.shown_url for s in shipments.sinks] == [  # type: ignore[attr-defined]
         "http://127.0.0.1:2/activities",
