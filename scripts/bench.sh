@@ -46,7 +46,8 @@ for _ in $(seq 100); do
 done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: server not ready" >&2; cat "$log" >&2; exit 1; }
 
-bash "$kit/bench.sh" --json "$root/$json" \
+case $json in /*) out=$json ;; *) out=$root/$json ;; esac
+bash "$kit/bench.sh" --json "$out" \
   --target "w1:$row=http://127.0.0.1:$port/orders" \
   --target "w1-durable:$row-durable=http://127.0.0.1:$port/orders/durable" "$@"
 kill "$server"; wait "$server" 2>/dev/null || true; trap - EXIT

@@ -118,7 +118,8 @@ class ServerApp:
 # (700) the collector ran every ~20 messages and its older generations, holding the whole
 # loaded project, took up to 4 ms a pass (tail latency). Raised, and with what startup built
 # frozen out of the collector's way, a pass runs every few hundred messages over young
-# objects only.
+# objects only. (Frozen objects are still freed when their last reference goes; only cycles
+# among them, e.g. flows replaced by a reload, wait for the process to end.)
 _GC_THRESHOLDS = (10_000, 20, 100)
 
 

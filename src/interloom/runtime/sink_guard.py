@@ -113,6 +113,12 @@ class Breaker:
         """Count the outcome of a call that was let through."""
         if self.state is CircuitState.HALF_OPEN:
             if failed:
+                log.warning(
+                    "sink.circuit.opened",
+                    sink=self.name,
+                    probe_failed=True,
+                    open_seconds=self.config.open_seconds,
+                )
                 self._open()
                 return
             self._probe_successes += 1
