@@ -17,6 +17,8 @@ from interloom.connectors.interface_contracts import InterfaceContracts
 from interloom.connectors.spec import ConnectorContext, SinkError
 from interloom.core.messages import Message
 
+from ..local_server import serving
+
 RETAIL = Path(__file__).resolve().parents[3] / "examples" / "retail"
 SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
 TNS = "{urn:retail:erp:invoicing:v1}"
@@ -48,14 +50,8 @@ async def invoicing() -> AsyncIterator[Invoicing]:
 
     app = web.Application()
     app.router.add_post("/soap/invoicing", endpoint)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    async with serving(app) as state.url:
+        yield state
 
 
 def soap_sink(config: dict[str, Any]) -> HttpSink:

@@ -15,6 +15,8 @@ from interloom.connectors.http_transport import HttpTransport, TransportError
 from interloom.connectors.spec import SinkError
 from interloom.core.messages import Message
 
+from ..local_server import serving
+
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[str, list[web.Request], list[bytes]]]:
@@ -34,13 +36,8 @@ async def server() -> AsyncIterator[tuple[str, list[web.Request], list[bytes]]]:
     app = web.Application()
     app.router.add_route("*", "/ingest", ingest)
     app.router.add_get("/slow", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", seen, bodies
-    await runner.cleanup()
+    async with serving(app) as base:
+        yield base, seen, bodies
 
 
 def _closed_port() -> int:

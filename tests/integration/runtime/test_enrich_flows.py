@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from ..local_server import serving
 from .conftest import RecordingSink
 from .processor_projects import FAST_RETRIES, eventually, post, running, status, write_project
 
@@ -46,14 +47,8 @@ async def crm() -> AsyncIterator[Crm]:
 
     app = web.Application()
     app.router.add_get("/customers/{id}", customer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    async with serving(app) as state.url:
+        yield state
 
 
 def enrich_flow(crm: str, sink: str, reply: str, extra: str) -> str:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from interloom.services.project import load_project
 
+from ..local_server import serving
 from .processor_projects import FAST_RETRIES, eventually, post, running, status, write_project
 
 SYSTEM = """\
@@ -114,14 +115,8 @@ async def erp() -> AsyncIterator[Erp]:
     app = web.Application()
     app.router.add_get("/orders/{order}", get_order)
     app.router.add_put("/orders/{order}/status", put_status)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    async with serving(app) as state.url:
+        yield state
 
 
 def project(root: Path, erp: Erp, sink_config: str) -> Path:

@@ -25,6 +25,8 @@ from interloom.storage.connector_state import ConnectorStates
 from interloom.storage.database import Database
 from interloom.storage.message_store import MessageStore, open_message_store
 
+from ..local_server import serving
+
 FAST = RunnerSettings(lease_seconds=5, retry_initial_seconds=0.05, retry_max_seconds=0.2)
 
 
@@ -74,14 +76,9 @@ async def erp() -> AsyncIterator[Erp]:
     state = Erp()
     app = web.Application()
     app.router.add_get("/orders", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}/orders"
-    yield state
-    await runner.cleanup()
+    async with serving(app) as base:
+        state.url = f"{base}/orders"
+        yield state
 
 
 def _poller(erp: Erp) -> PollHttpSource:

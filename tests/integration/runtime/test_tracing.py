@@ -36,6 +36,7 @@ from interloom.services.project import open_project
 from interloom.services.server import ServerConfig
 from interloom.storage.message_store import open_message_store
 
+from ..local_server import serving
 from .conftest import RecordingSink
 
 W1 = Path(__file__).resolve().parents[2] / "data" / "w1"
@@ -69,16 +70,9 @@ async def downstream() -> AsyncIterator[Downstream]:
     app = web.Application()
     app.router.add_post("/ingest", ingest)
     app.router.add_get("/customers/{id}", customer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    state.url = f"http://127.0.0.1:{port}/ingest"
-    try:
+    async with serving(app) as base:
+        state.url = f"{base}/ingest"
         yield state
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture
