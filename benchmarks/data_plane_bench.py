@@ -2,17 +2,18 @@
 
     .venv/bin/python benchmarks/data_plane_bench.py [--requests 5000] [--runs 5] [--json FILE]
 
-Loads ``examples/bench`` as ``interloom serve`` does, then calls its data plane (the ASGI app
-behind granian) directly with W1 requests, 64 in flight, and times the process's CPU:
+Loads ``examples/bench`` as ``interloom serve`` does, then calls its data plane directly with
+W1 requests, through the door the server's HTTP protocol takes (``DataPlane.respond``, ADR
+0030), 64 in flight, and times the process's CPU:
 
 - ``invalid``: ``order-invalid.json`` to ``POST /orders``, answered 422 with its pointer;
 - ``sync``: ``order.json`` to ``POST /orders`` (validate, map, send, answer 202), the sink's
   client replaced by one that answers 200 at once, so what is timed is Interloom's own work.
 
-The server (granian) and the client's network work come on top; `make bench` measures them
-end to end beside Node-RED. This one shows, run to run, whether the runtime's own share grew:
-it is the part a change in ``runtime/`` moves. Best of ``--runs`` (a shared machine only ever
-adds time).
+The server (HTTP parsing and writing) and the client's network work come on top; `make bench`
+measures them end to end beside Node-RED. This one shows, run to run, whether the runtime's
+own share grew: it is the part a change in ``runtime/`` moves. Best of ``--runs`` (a shared
+machine only ever adds time).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class _Answering200:
 
 
 async def _measure(kind: str, requests: int, runs: int) -> dict[str, Any]:
+    from interloom.runtime.data_plane import Answer
     from interloom.services.flow_runtime import FlowRuntime
     from interloom.services.project import open_project
 
@@ -63,30 +65,22 @@ async def _measure(kind: str, requests: int, runs: int) -> dict[str, Any]:
         for sink in flow.sinks:
             sink._transport = _Answering200()  # type: ignore[attr-defined]
     body = (WORKLOAD / ("order-invalid.json" if kind == "invalid" else "order.json")).read_bytes()
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/orders",
-        "headers": [
-            (b"host", b"127.0.0.1:8080"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
+    headers = [
+        (b"host", b"127.0.0.1:8080"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    flow = runtime.data_plane.fast_route("POST", "/orders")
+    assert flow is not None
     statuses: dict[int, int] = {}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(event: Mapping[str, Any]) -> None:
-        if event["type"] == "http.response.start":
-            statuses[event["status"]] = statuses.get(event["status"], 0) + 1
-
     gate = asyncio.Semaphore(IN_FLIGHT)
 
     async def one() -> None:
         async with gate:
-            await runtime.data_plane(scope, receive, send)
+            answer = runtime.data_plane.respond(flow, headers, body)
+            if not isinstance(answer, Answer):  # a coroutine: the sink is being called
+                answer = await answer
+            statuses[answer.status] = statuses.get(answer.status, 0) + 1
 
     await asyncio.gather(*(one() for _ in range(500)))  # warm-up
     times = []

@@ -104,6 +104,17 @@ class ServerApp:
         self.management = management
         self.settle_memory = settle_memory
 
+    def fast_route(self, method: str, path: str) -> tuple[Any, Any] | None:
+        """The data plane and flow answering this request without an ASGI cycle, or None.
+
+        Asked by the HTTP protocol (``api.http_protocol``) once a request's headers are in.
+        """
+        plane = getattr(self.management.state, "data_plane", None)
+        if plane is None or path.startswith(MANAGEMENT_PREFIXES):
+            return None
+        flow = plane.fast_route(method, path)
+        return None if flow is None else (plane, flow)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Dispatch on the path, without any framework in the data plane's way."""
         if scope["type"] == "http" and not scope["path"].startswith(MANAGEMENT_PREFIXES):

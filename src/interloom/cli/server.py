@@ -18,8 +18,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
-from granian import Granian
-from granian.constants import Interfaces, Loops
 from rich.markup import escape
 
 from interloom.api.app import SERVE_CONFIG_ENV_VAR, create_server_app
@@ -66,10 +64,23 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+HTTP_PROTOCOL = "interloom.api.http_protocol:InterloomHttpProtocol"
+
+
 def _uvicorn_server(config: ServerConfig, host: str, port: int) -> uvicorn.Server:
     app_ = create_server_app(config)
     return uvicorn.Server(
-        uvicorn.Config(app_, host=host, port=port, log_config=None, lifespan="on", access_log=False)
+        uvicorn.Config(
+            app_,
+            host=host,
+            port=port,
+            http=HTTP_PROTOCOL,
+            ws="none",
+            log_config=None,
+            lifespan="on",
+            access_log=False,
+            proxy_headers=False,
+        )
     )
 
 
@@ -114,7 +125,7 @@ def serve(
     config = ServerConfig(
         root=root, database_url=ctx.obj.database_url, watch=watch, record=tuple(record or ())
     )
-    _serve_with_granian(ctx.obj, config, host, port, workers, label=str(root))
+    _serve(ctx.obj, config, host, port, workers, label=str(root))
 
 
 def _free_port(host: str) -> int:
@@ -127,7 +138,7 @@ def _free_port(host: str) -> int:
 def _announce_when_up(host: str, port: int, banner: str) -> None:
     """Print the banner once the server answers, so that whoever reads the URL can use it.
 
-    Runs in a thread while granian forks its workers: it must import nothing (a module lock
+    Runs in a thread while the server starts its workers: it must import nothing (a module lock
     held across a fork deadlocks the child), hence a raw socket and a banner rendered before.
     """
     deadline = time.monotonic() + 120
@@ -144,10 +155,10 @@ def _announce_when_up(host: str, port: int, banner: str) -> None:
         time.sleep(0.05)
 
 
-def _serve_with_granian(
+def _serve(
     state: CliState, config: ServerConfig, host: str, port: int, workers: int, *, label: str
 ) -> None:
-    """Serve with granian: HTTP handled in Rust, the app on uvloop, one or more processes.
+    """Serve with uvicorn and Interloom's HTTP protocol on uvloop, in one or more processes.
 
     Several workers count their metrics in files of one folder for the run, so that a scrape
     answered by any of them shows all; one worker counts in memory.
@@ -166,14 +177,14 @@ def _serve_with_granian(
         }
     )
     try:
-        _run_granian(state, host, port, workers, label=label)
+        _run_server(state, host, port, workers, label=label)
     finally:
         if metrics_folder is not None:
             close_process_files(metrics_folder)
 
 
-def _run_granian(state: CliState, host: str, port: int, workers: int, *, label: str) -> None:
-    if port == 0:  # granian does not report the port it got: choose a free one here
+def _run_server(state: CliState, host: str, port: int, workers: int, *, label: str) -> None:
+    if port == 0:  # the banner needs the port before the workers have bound it
         port = _free_port(host)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
@@ -181,20 +192,29 @@ def _run_granian(state: CliState, host: str, port: int, workers: int, *, label: 
         f"Interloom is serving {label} at {url}\n"
         f"  API: {url}/api/v1/systems   docs: {url}/docs   press Ctrl-C to stop\n"
     )
-    host.encode("idna")  # the codec the thread's connect needs, imported before any fork
+    host.encode("idna")  # the codec the thread's connect needs, imported before any worker
     threading.Thread(target=_announce_when_up, args=(host, port, banner), daemon=True).start()
-    Granian(
-        target="interloom.api.app:app_from_environment",
+    # Flows' requests are answered straight from the HTTP parser (api.http_protocol, ADR
+    # 0030); several workers share one listening socket, each with its own event loop.
+    uvicorn.run(
+        "interloom.api.app:app_from_environment",
         factory=True,
-        address=host,
+        host=host,
         port=port,
-        interface=Interfaces.ASGI,
         workers=workers,
-        loop=Loops.uvloop,
-        websockets=False,
+        loop="uvloop",
+        http=HTTP_PROTOCOL,
+        ws="none",
+        lifespan="on",
+        interface="asgi3",
+        log_config=None,
+        log_level="debug" if state.log_level == "debug" else "warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
         backlog=1024,
-        log_enabled=state.log_level == "debug",
-    ).serve()
+        timeout_graceful_shutdown=10,
+    )
 
 
 async def _self_check(config: ServerConfig, host: str, inbox: Path) -> bool:
@@ -247,7 +267,7 @@ def demo(
             scene = FlowScene(root, upstreams.urls, inbox)
             os.environ.update(scene_environment(scene))  # inherited by the server's workers
             _print_scene(scene)
-            _serve_with_granian(ctx.obj, config, host, port, 1, label=f"the {root.name} example")
+            _serve(ctx.obj, config, host, port, 1, label=f"the {root.name} example")
         finally:
             upstreams.stop()
     finally:

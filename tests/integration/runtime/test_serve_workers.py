@@ -1,6 +1,6 @@
 """``interloom serve --workers 2``: /metrics and the recording switch reach every worker.
 
-A real server with two granian worker processes serves a tiny project (one sync HTTP flow to a
+A real server with two worker processes serves a tiny project (one sync HTTP flow to a
 real downstream server) on a free port. Requests land on whichever worker accepts them; every
 scrape, whichever worker answers it, must add up both workers' histograms and flow counters
 (a sync flow's are counted in each process), and a recording switched on through one worker

@@ -156,6 +156,9 @@ class StepFailedError(InterloomError):
 
 def pointer(path: Sequence[str | int]) -> str:
     """The RFC 6901 JSON pointer of a path."""
+    text = "/".join(map(str, path))
+    if "~" not in text and text.count("/") == len(path) - 1:  # no part to escape
+        return "/" + text if path else ""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
