@@ -64,24 +64,22 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-HTTP_PROTOCOL = "interloom.api.http_protocol:InterloomHttpProtocol"
+# Flows' requests are answered straight from the HTTP parser (api.http_protocol, ADR 0030);
+# the logging is Interloom's own; no proxy in front is trusted unless configured.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "http": "interloom.api.http_protocol:InterloomHttpProtocol",
+    "ws": "none",
+    "lifespan": "on",
+    "log_config": None,
+    "access_log": False,
+    "proxy_headers": False,
+    "server_header": False,
+}
 
 
 def _uvicorn_server(config: ServerConfig, host: str, port: int) -> uvicorn.Server:
     app_ = create_server_app(config)
-    return uvicorn.Server(
-        uvicorn.Config(
-            app_,
-            host=host,
-            port=port,
-            http=HTTP_PROTOCOL,
-            ws="none",
-            log_config=None,
-            lifespan="on",
-            access_log=False,
-            proxy_headers=False,
-        )
-    )
+    return uvicorn.Server(uvicorn.Config(app_, host=host, port=port, **UVICORN_OPTIONS))
 
 
 def _bound_url(server: uvicorn.Server, host: str) -> str:
@@ -194,8 +192,7 @@ def _run_server(state: CliState, host: str, port: int, workers: int, *, label: s
     )
     host.encode("idna")  # the codec the thread's connect needs, imported before any worker
     threading.Thread(target=_announce_when_up, args=(host, port, banner), daemon=True).start()
-    # Flows' requests are answered straight from the HTTP parser (api.http_protocol, ADR
-    # 0030); several workers share one listening socket, each with its own event loop.
+    # Several workers share one listening socket, each with its own event loop.
     uvicorn.run(
         "interloom.api.app:app_from_environment",
         factory=True,
@@ -203,17 +200,11 @@ def _run_server(state: CliState, host: str, port: int, workers: int, *, label: s
         port=port,
         workers=workers,
         loop="uvloop",
-        http=HTTP_PROTOCOL,
-        ws="none",
-        lifespan="on",
         interface="asgi3",
-        log_config=None,
         log_level="debug" if state.log_level == "debug" else "warning",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
         backlog=1024,
         timeout_graceful_shutdown=10,
+        **UVICORN_OPTIONS,
     )
 
 
