@@ -2,9 +2,9 @@
 
 The sender computes an HMAC (SHA-256 or SHA-1) of the body — optionally of a timestamp and
 the body — with the shared secret and sends it in a header; a request whose signature is
-missing or wrong is answered 401 and never reaches the flow. With a timestamp header, a
-request older (or newer) than the tolerance is refused too, so a captured request cannot be
-replayed later.
+missing or wrong is answered 401 and never reaches the flow. With a timestamp (its own header,
+or a part of the signature header such as ``t=1801473339,v1=5257…``), a request older (or
+newer) than the tolerance is refused too, so a captured request cannot be replayed later.
 """
 
 from __future__ import annotations
@@ -90,6 +90,21 @@ class WebhookSourceConfig(HttpSourceConfig):
         description="What is signed: {body} is the raw body, {timestamp} the timestamp header "
         "(e.g. '{timestamp}.{body}' or 'v0:{timestamp}:{body}').",
     )
+    signature_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="When the signature header holds key=value parts ('t=1801473339,v1=5257…'): "
+        "the key of the signature; any part with it may match (a sender changing its secret "
+        "signs with both). signature_prefix is then not used.",
+        examples=["v1"],
+    )
+    timestamp_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="With signature_key: the key of the part of the signature header holding "
+        "the time of sending, checked and signed as a timestamp_header's would be.",
+        examples=["t"],
+    )
 
     @field_validator("secret")
     @classmethod
@@ -104,12 +119,18 @@ class WebhookSourceConfig(HttpSourceConfig):
     def _payload_names_the_parts(self) -> WebhookSourceConfig:
         if self.signed_payload.count("{body}") != 1:
             raise ValueError("signed_payload must contain {body} exactly once")
-        if self.timestamp_header and "{timestamp}" not in self.signed_payload:
+        if self.timestamp_key and not self.signature_key:
+            raise ValueError("timestamp_key names a part of the signature: set signature_key too")
+        if self.timestamp_key and self.timestamp_header:
+            raise ValueError("give the timestamp's header or its key, not both")
+        stamped = self.timestamp_header or self.timestamp_key
+        if stamped and "{timestamp}" not in self.signed_payload:
             raise ValueError(
-                "with a timestamp_header, signed_payload must contain {timestamp}: an "
-                "unsigned timestamp does not stop a replay"
+                f"with a {'timestamp_header' if self.timestamp_header else 'timestamp_key'}, "
+                "signed_payload must contain {timestamp}: an unsigned timestamp does not stop "
+                "a replay"
             )
-        if not self.timestamp_header and "{timestamp}" in self.signed_payload:
+        if not stamped and "{timestamp}" in self.signed_payload:
             raise ValueError("signed_payload uses {timestamp}: set timestamp_header too")
         return self
 
@@ -176,14 +197,17 @@ class WebhookSource(HttpSource):
                 f"the request has no {config.signature_header} header",
                 hint="sign the body with the shared secret and send the signature in it",
             )
-        stamp = self._check_timestamp(timestamp)
         text = signature.decode("latin-1").strip()
-        if not text.startswith(config.signature_prefix):
+        if config.signature_key is not None:
+            signatures, timestamp = self._parts(text)
+        elif text.startswith(config.signature_prefix):
+            signatures = [text[len(config.signature_prefix) :]]
+        else:
             raise WebhookSignatureError(
                 f"the {config.signature_header} header does not start with "
                 f"'{config.signature_prefix}'"
             )
-        given = self._decode(text[len(config.signature_prefix) :])
+        stamp = self._check_timestamp(timestamp)
         payload = b"".join(
             (
                 self._before.replace("{timestamp}", stamp).encode(),
@@ -192,25 +216,53 @@ class WebhookSource(HttpSource):
             )
         )
         expected = hmac.new(self._secret, payload, self._hash).digest()
-        if given is None or not hmac.compare_digest(expected, given):
+        matches = [
+            hmac.compare_digest(expected, given)
+            for given in map(self._decode, signatures)
+            if given is not None
+        ]
+        if not any(matches):
             raise WebhookSignatureError(
                 f"the {config.signature_header} header does not match the body",
                 hint=f"sign the exact body with HMAC-{config.algorithm.value.upper()} "
                 "and the shared secret",
             )
 
+    def _parts(self, text: str) -> tuple[list[str], bytes | None]:
+        """The signatures and the timestamp of a ``key=value,key=value`` signature header."""
+        config = self.config
+        signatures: list[str] = []
+        timestamp: bytes | None = None
+        for part in text.split(","):
+            key, _, value = part.strip().partition("=")
+            if key == config.signature_key:
+                signatures.append(value)
+            elif key == config.timestamp_key and timestamp is None:
+                timestamp = value.encode("latin-1")
+        if not signatures:
+            raise WebhookSignatureError(
+                f"the {config.signature_header} header has no {config.signature_key}= part",
+                hint=f"send the signature as {config.signature_key}=<signature>",
+            )
+        return signatures, timestamp
+
     def _check_timestamp(self, timestamp: bytes | None) -> str:
         config = self.config
-        if self._timestamp_header is None:
+        if self._timestamp_header is None and config.timestamp_key is None:
             return ""
+        where = (
+            f"{config.timestamp_header} header"
+            if config.timestamp_key is None
+            else f"{config.timestamp_key}= part of the {config.signature_header} header"
+        )
         if timestamp is None:
-            raise WebhookTimestampError(f"the request has no {config.timestamp_header} header")
+            raise WebhookTimestampError(f"the request has no {where}")
         text = timestamp.decode("latin-1").strip()
         try:
             sent = float(text)
         except ValueError:
             raise WebhookTimestampError(
-                f"the {config.timestamp_header} header is not a Unix time in seconds: {text[:40]}"
+                f"the {where} is not a Unix time in seconds: {text[:40]}"
             ) from None
         if sent > 100_000_000_000:  # milliseconds
             sent /= 1000

@@ -1,10 +1,12 @@
-"""Fake HTTP sessions for flow tests: a sink or an enricher answers from a script, no network.
+"""Fake HTTP calls for flow tests: a sink or an enricher answers from a script, no network.
 
-A :class:`FakeSession` stands where a connector or a step keeps its pooled aiohttp session.
+A :class:`FakeTransport` stands where an HTTP sink or an enrich step keeps its pooled client,
+a :class:`FakeSink` stands for a sink that is not HTTP; both answer from a :class:`FakeSession`.
 Each request is recorded (:class:`FakeCall`) and answered with the next scripted
 :class:`~interloom.core.flows.testcase.FakeAnswer` (the last one repeats): a status with a
-body, or a failure that aiohttp would raise (a refused connection, a timeout). The code under
-test — the sink's status handling, the enricher's merge — is the runtime's own.
+body, or a failure (a refused connection, a timeout) that reaches the code under test as the
+real client's would. That code — the sink's status handling, the enricher's merge — is the
+runtime's own.
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ class FakeSession:
 
 
 class FakeTransport:
-    """Stands where an HTTP sink keeps its pooled client: the session's script answers."""
+    """Stands where an HTTP sink or enrich step keeps its pooled client: the script answers."""
 
     def __init__(self, session: FakeSession) -> None:
         self.session = session
@@ -184,8 +186,9 @@ class FakeTransport:
         self, method: str, url: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, bytes]:
         """Record the request; answer its status and body, or fail as the script says."""
+        data = body or None  # no bytes: a request without a body, recorded as nothing
         try:
-            async with self.session.request(method, url, data=body, headers=headers) as answer:
+            async with self.session.request(method, url, data=data, headers=headers) as answer:
                 return answer.status, await answer.read()
         except TimeoutError as error:
             raise TransportError(str(error), timed_out=True) from None

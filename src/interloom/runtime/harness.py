@@ -2,9 +2,10 @@
 
 The flow is compiled as the server compiles it (:func:`compile_flow`). Its sinks and the
 HTTP calls of its steps (enrich) then answer from the test's script instead of the network
-(:mod:`interloom.runtime.fakes`): a sink keeps its own code and gets a fake session, so its
-status handling (``success_statuses``, what is retried) is the real one; a sink that is not
-HTTP is replaced by one that records what it is given.
+(:mod:`interloom.runtime.fakes`): an HTTP sink or an enrich step keeps its own code and gets a
+fake transport in place of its pooled client, so its status handling (``success_statuses``,
+what is retried) is the real one; a sink that is not HTTP is replaced by one that records what
+it is given.
 
 Each message goes where the runtime would send it:
 
@@ -29,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 
 from interloom.connectors.http_transport import HttpTransport
@@ -107,11 +107,9 @@ class _Clock:
         return _EPOCH + self.ticks * _TICK
 
 
-def _holds_session(thing: Any) -> bool:
-    """Whether ``thing`` calls out through a pooled aiohttp session kept in ``_session``."""
-    if thing is None or not hasattr(thing, "_session"):
-        return False
-    return isinstance(thing._session, type(None) | aiohttp.ClientSession | FakeSession)
+def _holds_transport(thing: Any) -> bool:
+    """Whether ``thing`` calls out through a pooled client kept in ``_transport``."""
+    return isinstance(getattr(thing, "_transport", None), HttpTransport | FakeTransport)
 
 
 class FlowHarness:
@@ -161,20 +159,18 @@ class FlowHarness:
             session = FakeSession(sink_id, fakes.pop(sink_id, ()))
             sessions[sink_id] = session
             sink = unguarded(sinks[index])  # a throttle or circuit breaker stays in front
-            if _holds_session(sink):
-                sink._session = session
-            elif isinstance(getattr(sink, "_transport", None), HttpTransport):
+            if _holds_transport(sink):
                 sink._transport = FakeTransport(session)
             elif isinstance(guarded := sinks[index], GuardedSink):
                 guarded.inner = FakeSink(session, flow.sinks[index].connector)
             else:
                 sinks[index] = FakeSink(session, flow.sinks[index].connector)
         compiled.sinks = sinks
-        calling = [s for s in compiled.steps if _holds_session(_handle(s))]
+        calling = [s for s in compiled.steps if _holds_transport(_handle(s))]
         for step in calling:
             session = FakeSession(step.id, fakes.pop(step.id, ()), default=None)
             sessions[step.id] = session
-            _handle(step)._session = session
+            _handle(step)._transport = FakeTransport(session)
         if fakes:
             stray = sorted(fakes)[0]
             known = [*compiled.sink_ids, *(s.id for s in calling)]

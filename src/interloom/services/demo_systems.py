@@ -3,11 +3,14 @@
 - CRM: ``GET /customers/{id}`` answers the customers of the contract's examples (404 for any
   other id); ``POST /activities`` adds an activity (201; 200 for one it has already).
 - ERP: ``GET /orders/{id}`` answers the orders of the contract's examples (404 otherwise);
-  ``POST /stock-levels`` records stock levels (200, with how many it applied).
+  ``POST /stock-levels`` records stock levels (200, with how many it applied); SOAP
+  ``CreateInvoice`` at ``/soap/invoicing`` books an invoice (a ``DuplicateInvoiceFault`` for a
+  second one of the same payment).
 - WMS: ``POST /shipments`` creates a shipment (201; 409 for a second one of the same order).
 
 A request body is checked against the operation's request schema in the contract: one that
-breaks it is answered 400 with the pointers at fault. The contracts are found through the
+breaks it is answered 400 with the pointers at fault (a SOAP request: a ``ValidationFault``
+naming each violation of the WSDL's XML Schema). The contracts are found through the
 example's systems (the interface on each operation), so the answers follow the files.
 """
 
@@ -15,16 +18,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
+from xml.etree.ElementTree import Element, ParseError
+from xml.sax.saxutils import escape
 
 import jsonschema_rs
+import xmlschema
 from aiohttp import web
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
+from lxml import etree
 
-from interloom.core.contracts.model import Contract, Operation
+from interloom.core.contracts.model import Contract, Operation, SoapAddress
 from interloom.core.contracts.schemas import rewrite_refs, schema_ref_name
 from interloom.core.errors import ConfigError
 from interloom.core.project import Project
@@ -36,12 +47,19 @@ Routes = list[tuple[str, str, Handler]]
 """Method, path pattern (aiohttp's) and handler of each operation a stand-in serves."""
 
 
+JSON = "application/json"
+SOAP_XML = "text/xml"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+XS = "http://www.w3.org/2001/XMLSchema"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What a stand-in answers: a status and a JSON body."""
+    """What a stand-in answers: a status and a JSON body (or, as ``text/xml``, SOAP text)."""
 
     status: int
     body: Any = None
+    content_type: str = JSON
 
 
 def problem(status: int, code: str, message: str, **more: Any) -> Answer:
@@ -73,6 +91,25 @@ class ContractBook:
         self.root = root
         self.project = project
         self._contracts: dict[str, Contract] = {}
+
+    def contract_file(self, system: str, operation_id: str) -> str:
+        """The contract file of the interface of ``system`` on ``operation_id``."""
+        for owner, interface in self.project.interfaces():
+            if owner.id == system and interface.operation == operation_id:
+                return interface.contract
+        raise ConfigError(
+            f"system '{system}' has no interface on the operation '{operation_id}'",
+            hint="the demo's stand-ins serve the retail example project",
+        )
+
+    def xml_schema(self, system: str, operation_id: str) -> xmlschema.XMLSchema:
+        """The XML Schema in the types of the WSDL of ``system``'s ``operation_id``."""
+        wsdl = etree.parse(str(self.root / self.contract_file(system, operation_id)))
+        types = wsdl.find(f".//{{{XS}}}schema")
+        if types is None:
+            raise ConfigError(f"the WSDL of {system}'s {operation_id} has no XML Schema")
+        # serialised, the schema keeps the prefixes the WSDL declares around it
+        return xmlschema.XMLSchema(etree.tostring(types, encoding="unicode"))
 
     def operation(self, system: str, operation_id: str) -> tuple[Contract, Operation]:
         """The contract and operation behind the interface of ``system`` on ``operation_id``."""
@@ -255,7 +292,100 @@ def erp_routes(book: ContractBook) -> Routes:
         ("GET", "/orders/{order_id}", get_order),
         ("PUT", "/orders/{order_id}/status", update_order_status),
         ("POST", "/stock-levels", update_stock_levels),
+        ("POST", "/soap/invoicing", invoicing_handler(book)),
     ]
+
+
+_QUALIFIER = re.compile(r"\{[^}]*\}")  # a namespace in an element path: {urn:…}Currency
+
+
+def _soap(content: str, status: int = 200) -> Answer:
+    envelope = (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
+        f"<soap:Body>{content}</soap:Body></soap:Envelope>"
+    )
+    return Answer(status, envelope, SOAP_XML)
+
+
+def _soap_fault(who: str, message: str, detail: str = "") -> Answer:
+    """A SOAP 1.1 fault (HTTP 500), with the WSDL's fault element as its detail."""
+    return _soap(
+        f"<soap:Fault><faultcode>soap:{who}</faultcode><faultstring>{escape(message)}"
+        f"</faultstring><detail>{detail}</detail></soap:Fault>",
+        500,
+    )
+
+
+def invoicing_handler(book: ContractBook) -> Handler:
+    """The ERP's SOAP invoicing service: ``CreateInvoice``, one invoice per payment reference."""
+    _, operation = book.operation("erp", "CreateInvoice")
+    address = operation.address
+    if not isinstance(address, SoapAddress):
+        raise ConfigError("the ERP's CreateInvoice is not a SOAP operation")
+    namespace = address.namespace
+    schema = book.xml_schema("erp", "CreateInvoice")
+    invoices: dict[str, str] = {}  # payment reference -> invoice number
+
+    def tns(path: str) -> str:
+        return "/".join(f"{{{namespace}}}{name}" for name in path.split("/"))
+
+    def validation_fault(violations: list[tuple[str, str]]) -> Answer:
+        listed = "".join(
+            f"<Violation><Field>{escape(field)}</Field><Reason>{escape(reason)}</Reason>"
+            "</Violation>"
+            for field, reason in violations
+        )
+        message = f"{violations[0][0]}: {violations[0][1]}"
+        detail = f'<ValidationFault xmlns="{namespace}"><Message>{escape(message)}</Message>'
+        return _soap_fault("Client", message, f"{detail}{listed}</ValidationFault>")
+
+    def amount(element: Element, path: str) -> Decimal:
+        return Decimal(element.findtext(tns(path)) or "0")
+
+    async def create_invoice(request: web.Request, body: Any) -> Answer:
+        try:
+            envelope = parse_xml(body if isinstance(body, str) else "")
+        except (ParseError, DefusedXmlException):
+            return _soap_fault("Client", "the body is not a SOAP envelope")
+        found = envelope.find(f"{{{SOAP_ENV}}}Body/{tns('CreateInvoiceRequest')}")
+        if found is None:
+            return _soap_fault("Client", "the SOAP body holds no CreateInvoiceRequest")
+        broken = [
+            (_QUALIFIER.sub("", str(error.path or "/")), str(error.reason))
+            for error in itertools.islice(schema.iter_errors(found), 20)
+        ]
+        if broken:
+            return validation_fault(broken)
+        try:
+            lines = sum((amount(line, "LineAmount") for line in found.iter(tns("Line"))), Decimal())
+            total, shipping = amount(found, "GrossTotal"), amount(found, "ShippingAmount")
+        except InvalidOperation:  # the schema has checked the decimals already
+            return _soap_fault("Client", "an amount is not a decimal")
+        if lines + shipping != total:
+            reason = f"is {total}, the lines and shipping make {lines + shipping}"
+            return validation_fault([("GrossTotal", reason)])
+        reference = found.findtext(tns("Payment/Reference"))
+        if reference is not None and reference in invoices:
+            existing = invoices[reference]
+            message = f"payment {reference} is invoiced already, as {existing}"
+            return _soap_fault(
+                "Client",
+                message,
+                f'<DuplicateInvoiceFault xmlns="{namespace}"><ExistingInvoiceNumber>{existing}'
+                f"</ExistingInvoiceNumber><Message>{escape(message)}</Message>"
+                "</DuplicateInvoiceFault>",
+            )
+        year = (found.findtext(tns("IssueDate")) or _now())[:4]
+        number = f"INV-{year}-{len(invoices) + 1:06d}"
+        invoices[reference or number] = number
+        status = "PAID" if reference is not None else "OPEN"
+        return _soap(
+            f'<CreateInvoiceResponse xmlns="{namespace}"><InvoiceNumber>{number}</InvoiceNumber>'
+            f"<Status>{status}</Status><GrossTotal>{total}</GrossTotal>"
+            f"<CreatedAt>{_now()}</CreatedAt></CreateInvoiceResponse>"
+        )
+
+    return create_invoice
 
 
 def wms_routes(book: ContractBook) -> Routes:

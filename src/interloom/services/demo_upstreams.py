@@ -32,13 +32,22 @@ from aiohttp import web
 
 from interloom.core.errors import ConfigError
 from interloom.core.project import Project
-from interloom.services.demo_systems import ROUTES, Answer, ContractBook, Handler, Routes, problem
+from interloom.services.demo_systems import (
+    JSON,
+    ROUTES,
+    Answer,
+    ContractBook,
+    Handler,
+    Routes,
+    problem,
+)
 from interloom.services.project import load_project
 
 SYSTEMS = ("erp", "crm", "wms")
 """The systems stood in for, by their ids in the example project."""
 
 RECEIVED_PATH = "/_received"
+XML_TYPES = frozenset({"text/xml", "application/soap+xml", "application/xml"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +93,9 @@ class StandIn:
         async def handle(request: web.Request) -> web.Response:
             raw = await request.read()
             body: Any = None
-            if raw:
+            if raw and request.content_type in XML_TYPES:  # a SOAP call: its text
+                body = raw.decode("utf-8", "replace")
+            elif raw:
                 try:
                     body = orjson.loads(raw)
                 except orjson.JSONDecodeError:
@@ -122,10 +133,17 @@ class StandIn:
 
 
 def _json(answer: Answer) -> web.Response:
+    if answer.content_type != JSON:
+        return web.Response(
+            status=answer.status,
+            text=str(answer.body or ""),
+            content_type=answer.content_type,
+            charset="utf-8",
+        )
     return web.Response(
         status=answer.status,
         body=orjson.dumps(answer.body) if answer.body is not None else b"",
-        content_type="application/json",
+        content_type=JSON,
     )
 
 

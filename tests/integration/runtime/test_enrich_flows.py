@@ -1,9 +1,10 @@
-"""Enrich end to end against a real HTTP interface: merged answers, 404 handling, and 5xx or
-timeouts retried by the flow's error policy."""
+"""Enrich end to end against a real HTTP interface: merged answers, 404 handling, request
+bodies, and 5xx, time-outs or an unreachable host retried by the flow's error policy."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import textwrap
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Crm:
     failures: int = 0  # answer 503 this many times first
     delay: float = 0.0
     calls: list[str] = field(default_factory=list)
+    searches: list[tuple[dict[str, str], bytes]] = field(default_factory=list)  # headers, body
 
 
 @pytest.fixture
@@ -45,8 +47,14 @@ async def crm() -> AsyncIterator[Crm]:
             return web.json_response({"error": "no such customer"}, status=404)
         return web.json_response(found)
 
+    async def search(request: web.Request) -> web.Response:
+        state.searches.append((dict(request.headers), await request.read()))
+        query = await request.json()
+        return web.json_response(state.customers.get(query["id"]))
+
     app = web.Application()
     app.router.add_get("/customers/{id}", customer)
+    app.router.add_post("/customers/search", search)
     async with serving(app) as state.url:
         yield state
 
@@ -195,3 +203,78 @@ async def test_an_interface_down_for_good_dead_letters_the_message_at_the_step(
         assert letter.step == "customer"
         assert "answered 503" in letter.error
         assert len(crm.calls) == 3  # max_attempts
+
+
+def closed_port() -> int:
+    """A port of 127.0.0.1 nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_a_body_expression_is_sent_as_json_with_its_content_type(
+    tmp_path: Path, crm: Crm, sink: RecordingSink
+) -> None:
+    search = (
+        f'url: "{crm.url}/customers/search", method: POST, body: "{{\'id\': customerId}}", '
+        "target: customer"
+    )
+    flow = enrich_flow(crm.url, sink.url, "sync", search).replace(
+        '{url: "' + crm.url + '/customers/{customerId}", ', "{"
+    )
+    root = write_project(tmp_path, {"orders": flow})
+    async with running(root) as runtime:
+        await post(runtime, "/orders", {"id": "O1", "customerId": "C-7"})
+
+        [(headers, raw)] = crm.searches
+        assert raw == b'{"id":"C-7"}'
+        assert headers["Content-Type"] == "application/json"
+        assert headers["Accept"] == "application/json"
+        assert sink.bodies() == [
+            {"id": "O1", "customerId": "C-7", "customer": {"name": "Ann", "tier": "gold"}}
+        ]
+        assert crm.calls == []
+
+
+async def test_a_time_out_in_sync_mode_is_answered_502_with_the_reason(
+    tmp_path: Path, crm: Crm, sink: RecordingSink
+) -> None:
+    crm.delay = 1.0  # beyond the step's 0.5 s
+    root = write_project(
+        tmp_path, {"orders": enrich_flow(crm.url, sink.url, "sync", "target: customer")}
+    )
+    async with running(root) as runtime:
+        response = await post(runtime, "/orders", {"id": "O1", "customerId": "C-7"})
+
+        assert response.status_code == 502
+        answer = response.json()
+        assert answer["code"] == "E-STEP-002"
+        # the CRM answers after 1 s: without the step's 0.5 s time-out this would be a 202
+        assert answer["message"].startswith(
+            f"step 'customer': GET {crm.url}/customers/C-7 could not be reached: "
+        )
+        assert sink.bodies() == []
+
+
+async def test_an_unreachable_interface_is_retried_then_dead_lettered_with_the_cause(
+    tmp_path: Path, sink: RecordingSink
+) -> None:
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    root = write_project(
+        tmp_path, {"orders": enrich_flow(nowhere, sink.url, "durable", "target: customer")}
+    )
+    async with running(root) as runtime:
+        response = await post(runtime, "/orders", {"id": "O1", "customerId": "C-7"})
+        assert response.status_code == 202
+        assert runtime.store is not None
+        store = runtime.store
+
+        async def dead() -> bool:
+            return (await store.counts("orders")).dead_lettered == 1
+
+        await eventually(dead)
+        (letter,) = await store.list_dead("orders")
+        assert letter.step == "customer"
+        assert f"GET {nowhere}/customers/C-7 could not be reached" in letter.error
+        assert sink.bodies() == []

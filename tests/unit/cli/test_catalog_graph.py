@@ -109,7 +109,7 @@ def test_svg_is_drawn_by_graphviz_and_names_every_node(
     result = graph("catalog", "graph", "--format", "svg", "--output-file", str(target))
 
     assert result.exit_code == 0, result.output
-    assert f"wrote {target} (4 systems, 30 interfaces, 3 flows, " in result.stdout
+    assert f"wrote {target} (4 systems, 30 interfaces, 4 flows, " in result.stdout
     svg = target.read_text("utf-8")
     assert svg_stamp(svg) == dot_digest(dot_text(build_landscape(model)))
     titles = svg_titles(svg)

@@ -161,3 +161,82 @@ def test_a_config_that_cannot_protect_is_refused(config: dict[str, Any], message
 
 def test_the_secret_never_shows_in_the_config_repr() -> None:
     assert SECRET not in repr(_source().config)
+
+
+def _parted(**extra: Any) -> WebhookSource:
+    return _source(
+        signature_header="Payments-Signature",
+        signature_key="v1",
+        timestamp_key="t",
+        signed_payload="{timestamp}.{body}",
+        **extra,
+    )
+
+
+def test_a_signature_header_of_key_value_parts_gives_the_timestamp_and_the_signature() -> None:
+    sent = str(int(NOW - 30))
+    signature = _sign(f"{sent}.".encode() + BODY)
+
+    _parted().verify(_headers(Payments_Signature=f"t={sent},v1={signature}"), BODY)
+    _parted().verify(_headers(Payments_Signature=f"v1={signature}, t={sent}"), BODY)
+
+
+def test_any_signature_part_may_match_while_the_sender_changes_its_secret() -> None:
+    sent = str(int(NOW))
+    old = _sign(f"{sent}.".encode() + BODY, secret="the old secret")
+    new = _sign(f"{sent}.".encode() + BODY)
+
+    _parted().verify(_headers(Payments_Signature=f"t={sent},v1={old},v1={new}"), BODY)
+    with pytest.raises(WebhookSignatureError, match="does not match the body"):
+        _parted().verify(_headers(Payments_Signature=f"t={sent},v1={old},v1=zz"), BODY)
+
+
+def test_a_changed_timestamp_part_fails_the_signature_and_a_stale_one_is_refused() -> None:
+    signed_at = str(int(NOW - 3600))
+    signature = _sign(f"{signed_at}.".encode() + BODY)
+
+    with pytest.raises(WebhookSignatureError, match="does not match the body"):
+        _parted().verify(_headers(Payments_Signature=f"t={int(NOW)},v1={signature}"), BODY)
+    with pytest.raises(WebhookTimestampError) as raised:
+        _parted().verify(_headers(Payments_Signature=f"t={signed_at},v1={signature}"), BODY)
+    assert raised.value.message == (
+        "the request's timestamp is 3600 s old; at most 300 s is accepted"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "error", "message"),
+    [
+        (f"t={int(NOW)}", WebhookSignatureError, "the Payments-Signature header has no v1= part"),
+        ("v1=00", WebhookTimestampError, "the request has no t= part of the Payments-Signature"),
+        ("t=soon,v1=00", WebhookTimestampError, "t= part of the Payments-Signature header is not"),
+    ],
+)
+def test_a_signature_header_missing_a_part_is_refused_with_the_reason(
+    header: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        _parted().verify(_headers(Payments_Signature=header), BODY)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"timestamp_key": "t", "signed_payload": "{timestamp}.{body}"}, "set signature_key too"),
+        ({"signature_key": "v1", "timestamp_key": "t"}, "with a timestamp_key, signed_payload"),
+        (
+            {
+                "signature_key": "v1",
+                "timestamp_key": "t",
+                "timestamp_header": "X-Timestamp",
+                "signed_payload": "{timestamp}.{body}",
+            },
+            "the timestamp's header or its key, not both",
+        ),
+    ],
+)
+def test_a_config_of_key_value_parts_that_cannot_protect_is_refused(
+    config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        WebhookSourceConfig.model_validate({"path": "/hooks", "secret": SECRET, **config})

@@ -108,11 +108,13 @@ def test_the_example_edges_are_the_declared_relations() -> None:
         (f"system:{s.model.id}", ref) for s in example.systems for ref in s.model.consumes
     }
     assert edges(landscape, EdgeKind.READS) == {
+        ("flow:invoice-on-payment", "interface:payments.intents.captured"),
         ("flow:order-to-wms", "interface:erp.orders.created"),
         ("flow:shipment-to-crm", "interface:wms.shipments.dispatched"),
         ("flow:stock-to-erp", "interface:wms.stock.file"),
     }
     assert edges(landscape, EdgeKind.WRITES) == {
+        ("flow:invoice-on-payment", "interface:erp.invoices.create"),
         ("flow:order-to-wms", "interface:wms.shipments.create"),
         ("flow:shipment-to-crm", "interface:crm.activities.create"),
         ("flow:shipment-to-crm", "interface:erp.orders.status.update"),
@@ -120,6 +122,7 @@ def test_the_example_edges_are_the_declared_relations() -> None:
     }
     # Enrichment calls; validate steps check what the flow already reads.
     assert edges(landscape, EdgeKind.CALLS) == {
+        ("flow:invoice-on-payment", "interface:erp.orders.get"),
         ("flow:order-to-wms", "interface:crm.customers.get"),
         ("flow:shipment-to-crm", "interface:erp.orders.get"),
     }
@@ -134,6 +137,7 @@ def test_the_consumers_of_an_example_interface_are_systems_then_flows() -> None:
     ]
     assert landscape.consumers("interface:erp.orders.get") == [
         "system:wms",
+        "flow:invoice-on-payment",
         "flow:shipment-to-crm",
     ]
     assert landscape.consumers("interface:crm.customers.update") == []

@@ -197,6 +197,56 @@ async def test_an_enrich_call_answers_from_its_fake_and_is_merged() -> None:
     assert (call.method, call.url) == ("GET", "http://crm.invalid/customers/C%201")
 
 
+async def test_an_enrich_call_records_its_json_body_and_a_get_records_none() -> None:
+    lookup = {
+        "id": "lookup",
+        "kind": "enrich",
+        "config": {
+            "url": "http://crm.invalid/customers/search",
+            "method": "POST",
+            "body": "{'id': customerId}",
+            "target": "found",
+        },
+    }
+    fakes = {
+        "customer": answers({"status": 200, "body": {"email": "ada@x"}}),
+        "lookup": answers({"status": 200, "body": {"tier": "gold"}}),
+    }
+
+    result = await run_flow(flow(steps=[ENRICH, lookup]), ROOT, [{"customerId": "C1"}], fakes=fakes)
+
+    [got] = result.calls["customer"]
+    [searched] = result.calls["lookup"]
+    assert (got.method, got.body) == ("GET", None)
+    assert (searched.method, searched.body) == ("POST", {"id": "C1"})
+    assert searched.headers["Content-Type"] == "application/json"
+    assert result.outputs[0]["found"] == {"tier": "gold"}
+
+
+async def test_a_durable_flow_retries_an_enrich_call_that_times_out() -> None:
+    fakes = {"customer": answers({"error": "timeout"}, {"status": 200, "body": {"email": "ada@x"}})}
+
+    result = await run_flow(durable(steps=[ENRICH]), ROOT, [{"customerId": "C1"}], fakes=fakes)
+
+    [run] = result.messages
+    assert (run.status, run.attempts) == (MessageStatus.DELIVERED, 2)
+    assert [c.failure for c in result.calls["customer"]] == ["timeout", None]
+    assert result.outputs == [{"customerId": "C1", "customer": {"email": "ada@x"}}]
+
+
+async def test_a_sync_flow_answers_an_unreachable_enrich_call_as_failed() -> None:
+    fakes = {"customer": answers({"error": "connection"})}
+
+    result = await run_flow(flow(steps=[ENRICH]), ROOT, [{"customerId": "C1"}], fakes=fakes)
+
+    [run] = result.messages
+    assert run.status is MessageStatus.FAILED
+    assert run.error is not None
+    assert (run.error.code, run.error.step) == ("E-STEP-002", "customer")
+    assert "could not be reached" in run.error.message
+    assert result.sinks == {"sink-0": []}
+
+
 async def test_a_404_of_an_enrich_call_rejects_by_default() -> None:
     fakes = {"customer": answers({"status": 404})}
 

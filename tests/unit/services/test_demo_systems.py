@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from interloom.connectors.interface_contracts import InterfaceContracts
+from interloom.connectors.soap_envelopes import soap_envelope
 from interloom.services.demo_systems import ROUTES, ContractBook
 from interloom.services.demo_upstreams import RECEIVED_PATH, StandIn
 from interloom.services.project import load_project
@@ -182,3 +185,112 @@ async def test_a_body_that_is_not_json_is_answered_400_and_recorded(serve: Serve
     assert [(r["path"], r["status"], r["body"]) for r in received] == [
         ("/shipments", 400, "{not json")
     ]
+
+
+INVOICING = "urn:retail:erp:invoicing:v1"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+INVOICE: dict[str, Any] = {
+    "OrderId": "SO-2027-000123",
+    "CustomerId": "C-100042",
+    "Currency": "EUR",
+    "IssueDate": "2027-02-01",
+    "BillTo": {
+        "Name": "Emma Jansen",
+        "Street": "Keizersgracht 123",
+        "PostalCode": "1015 CJ",
+        "City": "Amsterdam",
+        "CountryCode": "NL",
+    },
+    "Lines": {
+        "Line": [
+            {
+                "LineNumber": 1,
+                "Sku": "TSH-10042",
+                "Quantity": 2,
+                "UnitPrice": "19.99",
+                "VatRate": "21.00",
+                "LineAmount": "39.98",
+            }
+        ]
+    },
+    "ShippingAmount": "4.95",
+    "GrossTotal": "44.93",
+    "Payment": {
+        "Reference": "pi_7QmZ2kLx9VbR4tYw1HcE8sNa",
+        "Method": "IDEAL",
+        "Amount": "44.93",
+        "PaidAt": "2027-02-01T09:15:38Z",
+    },
+}
+
+
+def create_invoice(invoice: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """The envelope and headers the invoice flow's sink posts for ``invoice``."""
+    call = InterfaceContracts(RETAIL).http_call("interface:erp.invoices.create")
+    assert call.soap is not None
+    return soap_envelope(call.soap, invoice), call.soap.headers
+
+
+def soap_body(text: str) -> ElementTree.Element:
+    [content] = list(ElementTree.fromstring(text).find(f"{{{SOAP_ENV}}}Body") or [])
+    return content
+
+
+async def test_the_erp_books_one_invoice_per_payment_over_soap(serve: Serve) -> None:
+    erp = await serve("erp")
+    envelope, headers = create_invoice(INVOICE)
+
+    booked = await erp.post("/soap/invoicing", data=envelope, headers=headers)
+    again = await erp.post("/soap/invoicing", data=envelope, headers=headers)
+    received = await (await erp.get(RECEIVED_PATH)).json()
+
+    assert booked.status == 200
+    assert booked.content_type == "text/xml"
+    answer = soap_body(await booked.text())
+    assert answer.tag == f"{{{INVOICING}}}CreateInvoiceResponse"
+    number = answer.findtext(f"{{{INVOICING}}}InvoiceNumber")
+    assert (answer.findtext(f"{{{INVOICING}}}Status"), number) == ("PAID", "INV-2027-000001")
+    assert again.status == 500
+    fault = soap_body(await again.text())
+    duplicate = fault.find(f"detail/{{{INVOICING}}}DuplicateInvoiceFault")
+    assert duplicate is not None
+    assert duplicate.findtext(f"{{{INVOICING}}}ExistingInvoiceNumber") == number
+    assert [(r["path"], r["status"]) for r in received] == [
+        ("/soap/invoicing", 200),
+        ("/soap/invoicing", 500),
+    ]
+    assert "<OrderId>SO-2027-000123</OrderId>" in received[0]["body"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"Currency": "USD"}, "/CreateInvoiceRequest/Currency", "must be one of ['EUR'"),
+        ({"GrossTotal": "45.00"}, "GrossTotal", "the lines and shipping make 44.93"),
+    ],
+)
+async def test_the_erp_answers_an_invoice_its_wsdl_refuses_with_a_validation_fault(
+    serve: Serve, change: dict[str, Any], field: str, reason: str
+) -> None:
+    erp = await serve("erp")
+    envelope, headers = create_invoice({**INVOICE, **change})
+
+    answer = await erp.post("/soap/invoicing", data=envelope, headers=headers)
+
+    assert answer.status == 500
+    fault = soap_body(await answer.text())
+    assert fault.findtext("faultcode") == "soap:Client"
+    [violation] = fault.findall(f"detail/{{{INVOICING}}}ValidationFault/{{{INVOICING}}}Violation")
+    assert violation.findtext(f"{{{INVOICING}}}Field") == field
+    assert reason in (violation.findtext(f"{{{INVOICING}}}Reason") or "")
+
+
+async def test_a_soap_call_that_is_not_an_envelope_is_a_client_fault(serve: Serve) -> None:
+    erp = await serve("erp")
+
+    answer = await erp.post("/soap/invoicing", data=b"<not", headers={"Content-Type": "text/xml"})
+
+    assert answer.status == 500
+    assert soap_body(await answer.text()).findtext("faultstring") == (
+        "the body is not a SOAP envelope"
+    )

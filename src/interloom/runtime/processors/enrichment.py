@@ -1,12 +1,14 @@
 """The enricher: call another interface over HTTP and merge its answer into the message.
 
-One pooled aiohttp session per step (keep-alive), opened on first use and closed with the
-runtime. The URL is a template: ``{...}`` holds a JSONata expression evaluated on the message
-(its value is URL-encoded), ``${VAR}`` an environment variable. Without a URL, the step's
-``interface:`` gives the method, server and path from its contract, and ``path`` the values of
-the path's parameters. A 404 does what ``on_missing``
-says; 408, 429, 5xx, timeouts and unreachable hosts raise :class:`StepFailedError`, which the
-flow's error policy retries; any other status rejects the message.
+Each step sends through its own pooled keep-alive client, the HTTP sink's
+:class:`~interloom.connectors.http_transport.HttpTransport` (docs/decisions/0025), opened on
+the first message in the loop that runs the flow and closed with the flow. The URL is a
+template: ``{...}`` holds a JSONata expression evaluated on the message (its value is
+URL-encoded), ``${VAR}`` an environment variable. Without a URL, the step's ``interface:``
+gives the method, server and path from its contract, and ``path`` the values of the path's
+parameters. A 404 does what ``on_missing`` says; 408, 429, 5xx, timeouts and unreachable hosts
+raise :class:`StepFailedError`, which the flow's error policy retries; any other status
+rejects the message.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-import aiohttp
 import orjson
-from aiohttp.payload import BytesPayload
 from pydantic import Field, field_validator, model_validator
 
+from interloom.connectors.http_transport import HttpTransport, TransportError
 from interloom.connectors.interface_contracts import InterfaceContractError, interface_url
 from interloom.core.flows.expressions import UNDEFINED, ExpressionError
 from interloom.core.flows.url_templates import (
@@ -176,17 +177,11 @@ class Enricher:
         self.body = expression(config.body, "body").evaluate if config.body else None
         self.target = parse_path(config.target, "target") if config.target else None
         self.merge = expression(config.merge, "merge").evaluate if config.merge else None
-        self._session: aiohttp.ClientSession | None = None
-
-    def _session_now(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self.config.connections, keepalive_timeout=60)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout_seconds),
-                skip_auto_headers=("User-Agent",),
-            )
-        return self._session
+        self.json_headers = {"Content-Type": "application/json", **self.headers}  # the step's win
+        # Built here, opened by the first send: a client belongs to the loop that uses it.
+        self._transport = HttpTransport(
+            timeout_seconds=config.timeout_seconds, connections=config.connections
+        )
 
     def url_for(self, body: Any) -> str:
         """The URL of the call for this message."""
@@ -198,25 +193,21 @@ class Enricher:
     async def __call__(self, body: Any, message: StepContext) -> Any:
         url = self.url_for(body)
         method = self.method
-        payload = None
+        payload, headers = b"", self.headers
         if self.body is not None:
             request = self.body(body)
             if request is not UNDEFINED:
-                payload = BytesPayload(orjson.dumps(request), content_type="application/json")
-        headers, span = self.headers, None
+                payload, headers = orjson.dumps(request), self.json_headers
+        span = None
         if TRACING.enabled:  # a client span, and its traceparent sent to the called system
             span, headers = start_client_span(method, url, headers)
         try:
-            async with self._session_now().request(
-                method, url, data=payload, headers=headers
-            ) as response:
-                status = response.status
-                raw = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as error:
+            status, raw = await self._transport.send(method, url, headers, payload)
+        except TransportError as error:
             if span is not None:
                 end_client_span(span, error=error)
             raise StepFailedError(
-                f"step '{self.step}': {method} {url} could not be reached: {error!r}"
+                f"step '{self.step}': {method} {url} could not be reached: {error.message}"
             ) from None
         if span is not None:
             end_client_span(span, status)
@@ -258,10 +249,8 @@ class Enricher:
             ) from None
 
     async def close(self) -> None:
-        """Close the session and its connections."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the client and its connections."""
+        await self._transport.close()
 
 
 def _decoded(raw: bytes) -> Any:
@@ -274,6 +263,6 @@ def _decoded(raw: bytes) -> Any:
 
 
 def build_enrich(config: EnrichConfig, context: BuildContext) -> Processor:
-    """Templates and expressions compiled once; the session opened on the first message."""
+    """Templates and expressions compiled once; the client opened on the first message."""
     enricher = Enricher(config, context)
     return Processor(enricher, Mode.ASYNC, close=enricher.close, handle=enricher)
