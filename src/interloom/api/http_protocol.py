@@ -31,6 +31,7 @@ _log = logging.getLogger("interloom.http")
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CONTENT_TYPE = b"content-type: application/json\r\n"
 _CLOSE = b"connection: close\r\n"
+_DEFAULTS: list[Any] = [None, b""]  # the server's default headers, and the same as bytes
 _INTERNAL = (
     b'{"error":"internal","code":"E-INTERNAL-001",'
     b'"message":"the server failed to answer this request; it was logged"}'
@@ -267,10 +268,11 @@ class InterloomHttpProtocol(HttpToolsProtocol):
         request.response_complete = True
         if request.disconnected or self.transport.is_closing():
             return
-        parts = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
-            parts += [name, b": ", value, b"\r\n"]
-        parts += [_CONTENT_TYPE, b"content-length: ", str(len(body)).encode(), b"\r\n"]
+        defaults = self.server_state.default_headers  # a new list each second (the date)
+        if defaults is not _DEFAULTS[0]:
+            _DEFAULTS[:] = [defaults, b"".join(b"%s: %s\r\n" % pair for pair in defaults)]
+        parts = [STATUS_LINE[status], _DEFAULTS[1], _CONTENT_TYPE]
+        parts += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
         for name, value in headers:
             parts += [name, b": ", value, b"\r\n"]
         if not request.keep_alive:
