@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
@@ -121,6 +122,51 @@ class FlowRequest:
         self.disconnected = False
 
 
+class Outbox:
+    """Answers written together once the event loop has read what this round brought.
+
+    Writing an answer at once costs its own wake-up of the client on loopback or a fast
+    network: the send hands the bytes over and wakes the reader, per answer. Answers made in
+    one round of the loop are kept here and written one after another at the start of the next
+    round (a ``call_soon``), so that one wake-up serves several. Order holds: whatever a
+    connection writes later is scheduled after this round's flush. A FlowRequest's answers, and
+    the ``100 Continue`` it may send, always go through it.
+    """
+
+    __slots__ = ("_loop", "_pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[tuple[asyncio.Transport, bytes, bool]] = []
+
+    def put(self, transport: asyncio.Transport, data: bytes, *, close: bool = False) -> None:
+        """Write ``data`` (then close, if asked) at the start of the next round."""
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append((transport, data, close))
+
+    def flush(self) -> None:
+        """Write what is pending."""
+        pending, self._pending = self._pending, []
+        for transport, data, close in pending:
+            if not transport.is_closing():
+                transport.write(data)
+                if close:
+                    transport.close()
+
+
+_OUTBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _outbox(loop: asyncio.AbstractEventLoop) -> Outbox:
+    outbox = _OUTBOXES.get(loop)
+    if outbox is None:
+        outbox = _OUTBOXES[loop] = Outbox(loop)
+    return outbox
+
+
 def _find_door(app: Any) -> Any:
     """The server app behind uvicorn's wrappers (middlewares keep the next app in ``.app``)."""
     for _ in range(8):
@@ -138,6 +184,7 @@ class InterloomHttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._door = _find_door(self.app)
+        self._outbox = _outbox(self.loop)
 
     def on_message_begin(self) -> None:
         # The ASGI scope is built only for a request that goes to the ASGI app.
@@ -199,7 +246,7 @@ class InterloomHttpProtocol(HttpToolsProtocol):
         if request.complete or request.too_large:
             self._dispatch(request)
         elif self.expect_100_continue and not self.transport.is_closing():
-            self.transport.write(_CONTINUE)
+            self._outbox.put(self.transport, _CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         request = self.cycle
@@ -278,9 +325,8 @@ class InterloomHttpProtocol(HttpToolsProtocol):
         if not request.keep_alive:
             parts.append(_CLOSE)
         parts += [b"\r\n", body]
-        self.transport.write(b"".join(parts))
+        self._outbox.put(self.transport, b"".join(parts), close=not request.keep_alive)
         if request.keep_alive:
             self.on_response_complete()
         else:
             self.server_state.total_requests += 1
-            self.transport.close()

@@ -8,6 +8,7 @@ future of the request gets the status and the whole body, or the error that ende
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 
 import httptools
@@ -34,6 +35,44 @@ class DroppedError(Exception):
         super().__init__(message)
         self.message = message
         self.early = early
+
+
+class _Batch:
+    """Requests written together at the start of the event loop's next round.
+
+    Each write to a local or fast peer wakes its reader; requests made in one round of the
+    loop (one per message the round brought) are written one after another at the start of
+    the next, so that one wake-up of the downstream server serves several of them.
+    """
+
+    __slots__ = ("_loop", "_pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[tuple[asyncio.Transport, bytes]] = []
+
+    def put(self, transport: asyncio.Transport, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append((transport, data))
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for transport, data in pending:
+            if not transport.is_closing():
+                transport.write(data)
+
+
+_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _batch_for(loop: asyncio.AbstractEventLoop) -> _Batch:
+    batch = _BATCHES.get(loop)
+    if batch is None:
+        batch = _BATCHES[loop] = _Batch(loop)
+    return batch
 
 
 class Http1Connection(asyncio.Protocol):
@@ -83,7 +122,7 @@ class Http1Connection(asyncio.Protocol):
         self._raw_size = 0
         self._head_request = head_request
         self.waiter = waiter = self.loop.create_future()
-        self.transport.write(data)
+        _batch_for(self.loop).put(self.transport, data)
         return waiter
 
     @property

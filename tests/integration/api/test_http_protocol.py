@@ -21,7 +21,7 @@ import uvicorn
 from aiohttp import web
 
 from interloom.api.app import create_server_app
-from interloom.api.http_protocol import FlowRequest, InterloomHttpProtocol
+from interloom.api.http_protocol import FlowRequest, InterloomHttpProtocol, Outbox
 from interloom.services.server import ServerConfig
 
 from ..local_server import serving
@@ -327,3 +327,33 @@ def test_a_flow_request_looks_like_a_cycle_to_uvicorn() -> None:
     request.message_event.set()  # what connection_lost does to the current cycle
     assert not request.response_complete
     assert not request.disconnected
+
+
+class _Transport:
+    def __init__(self, *, closing: bool = False) -> None:
+        self.written: list[bytes] = []
+        self.closing = closing
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+
+async def test_the_outbox_writes_a_round_s_answers_in_order_at_the_next_round() -> None:
+    outbox = Outbox(asyncio.get_running_loop())
+    first, second, gone = _Transport(), _Transport(), _Transport(closing=True)
+    outbox.put(first, b"a")  # type: ignore[arg-type]
+    outbox.put(second, b"b", close=True)  # type: ignore[arg-type]
+    outbox.put(gone, b"c")  # type: ignore[arg-type]
+    outbox.put(first, b"d")  # type: ignore[arg-type]
+    assert first.written == []  # nothing before the round ends
+    await asyncio.sleep(0)
+    assert first.written == [b"a", b"d"]
+    assert second.written == [b"b"]
+    assert second.closing
+    assert gone.written == []
