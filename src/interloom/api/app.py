@@ -158,7 +158,7 @@ SERVE_CONFIG_ENV_VAR = "INTERLOOM_SERVE_CONFIG"
 def app_from_environment() -> ServerApp:
     """The server app of a worker process, configured by ``$INTERLOOM_SERVE_CONFIG`` (JSON).
 
-    ``interloom serve`` runs granian with this factory: each worker process builds its own
+    ``interloom serve`` runs uvicorn with this factory: each worker process builds its own
     app from the same settings; with several, they count metrics in one shared folder.
     """
     settings = json.loads(os.environ[SERVE_CONFIG_ENV_VAR])

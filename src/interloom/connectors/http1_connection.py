@@ -63,9 +63,7 @@ class _Batch:
                 transport.write(data)
 
 
-_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = (
-    weakref.WeakKeyDictionary()
-)
+_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = weakref.WeakKeyDictionary()
 
 
 def _batch_for(loop: asyncio.AbstractEventLoop) -> _Batch:
