@@ -3,9 +3,10 @@
 A :class:`FlowScene` is what the checks work with: the example project (its flows and the
 sample messages in ``samples/``), the base URL of each system's stand-in
 (:mod:`interloom.services.demo_upstreams`) and the folder the stock flow reads. The checks
-sign webhook calls as each flow's source expects (its secret, header and prefix, read from the
-flow file), drop a stock file, wait until the flows are done, then compare what the stand-ins
-received, the flows' counters and the dead letters with what the samples must give.
+sign webhook calls as each flow's source expects (its secret, header, prefix and what is
+signed — the body, or a timestamp and the body — read from the flow file), drop a stock file,
+wait until the flows are done, then compare what the stand-ins received, the flows' counters
+and the dead letters with what the samples must give.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element, ParseError
 
 import httpx
 import orjson
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
 
 from interloom.core.project import expand_variables
 from interloom.services.demo import Check, CheckFailedError
@@ -36,12 +41,14 @@ SETTLE_SECONDS = 45.0  # a stock file waits for the folder's next look and its m
 ORDERS_FLOW = "order-to-wms"
 STOCK_FLOW = "stock-to-erp"
 SHIPMENTS_FLOW = "shipment-to-crm"
+INVOICES_FLOW = "invoice-on-payment"
 
 # received, delivered, filtered, rejected, dead-lettered: what the samples must give.
 EXPECTED_COUNTS = {
     ORDERS_FLOW: (6, 2, 2, 1, 1),
     SHIPMENTS_FLOW: (1, 1, 0, 0, 0),
     STOCK_FLOW: (4, 3, 0, 0, 1),
+    INVOICES_FLOW: (2, 1, 1, 0, 0),
 }
 
 
@@ -65,7 +72,13 @@ def _sample(scene: FlowScene, name: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
-    """How a webhook flow's source wants its calls: path and signature."""
+    """How a webhook flow's source wants its calls: path and signature.
+
+    The signature is an HMAC of ``signed_payload`` (``{body}``, or with ``{timestamp}`` too),
+    sent as ``<prefix><signature>`` in ``header``, or, with ``signature_key``, as the
+    ``key=value`` parts ``<timestamp_key>=<time>,<signature_key>=<signature>``; a
+    ``timestamp_header`` carries the time of sending on its own.
+    """
 
     path: str
     secret: bytes
@@ -73,6 +86,10 @@ class Webhook:
     prefix: str
     algorithm: str
     encoding: str
+    signed_payload: str = "{body}"
+    timestamp_header: str | None = None
+    signature_key: str | None = None
+    timestamp_key: str | None = None
 
     @classmethod
     def of(cls, root: Path, flow_id: str, environ: Mapping[str, str] | None = None) -> Webhook:
@@ -86,7 +103,6 @@ class Webhook:
         config = flow.source.config
         environ = os.environ if environ is None else environ
         _expect(flow.source.connector == "webhook", f"{flow_id} is not a webhook flow")
-        _expect(not config.get("timestamp_header"), f"{flow_id} signs a timestamp too")
         return cls(
             path=config["path"],
             secret=expand_variables(str(config["secret"]), environ).encode(),
@@ -94,20 +110,72 @@ class Webhook:
             prefix=config.get("signature_prefix", "sha256="),
             algorithm=config.get("algorithm", "sha256"),
             encoding=config.get("encoding", "hex"),
+            signed_payload=config.get("signed_payload", "{body}"),
+            timestamp_header=config.get("timestamp_header"),
+            signature_key=config.get("signature_key"),
+            timestamp_key=config.get("timestamp_key"),
         )
 
-    def signature(self, body: bytes) -> str:
-        """The header value signing ``body``."""
-        digest = hmac.new(self.secret, body, getattr(hashlib, self.algorithm)).digest()
+    @property
+    def stamped(self) -> bool:
+        """Whether the time of sending is signed and sent with the body."""
+        return bool(self.timestamp_header or self.timestamp_key)
+
+    def signature(self, body: bytes, sent: int | None = None) -> str:
+        """The signature header's value signing ``body``, sent at ``sent`` (default: now)."""
+        stamp = str(int(time.time()) if sent is None else sent) if self.stamped else ""
+        before, _, after = self.signed_payload.partition("{body}")
+        payload = (
+            before.replace("{timestamp}", stamp).encode()
+            + body
+            + after.replace("{timestamp}", stamp).encode()
+        )
+        digest = hmac.new(self.secret, payload, getattr(hashlib, self.algorithm)).digest()
         written = digest.hex() if self.encoding == "hex" else base64.b64encode(digest).decode()
-        return self.prefix + written
+        if self.signature_key is None:
+            return self.prefix + written
+        parts = [f"{self.timestamp_key}={stamp}"] if self.timestamp_key else []
+        return ",".join([*parts, f"{self.signature_key}={written}"])
+
+    def headers(self, body: bytes, sent: int | None = None) -> dict[str, str]:
+        """The headers of a call carrying ``body``, sent at ``sent`` (default: now)."""
+        sent = int(time.time()) if sent is None else sent
+        headers = {"Content-Type": "application/json", self.header: self.signature(body, sent)}
+        if self.timestamp_header:
+            headers[self.timestamp_header] = str(sent)
+        return headers
+
+    def hint(self) -> str:
+        """How a person signs a call by hand, in a line."""
+        signed = "the body"
+        if self.signed_payload != "{body}":
+            shown = self.signed_payload.replace("{timestamp}", "<t>").replace("{body}", "<body>")
+            signed = f"'{shown}'"
+        written = "" if self.encoding == "hex" else ", base64"
+        mac = f"<HMAC-{self.algorithm.upper()} of {signed}{written}>"
+        if self.signature_key is None:
+            value = f"{self.prefix}{mac}"
+        else:
+            stamp = f"{self.timestamp_key}=<t>," if self.timestamp_key else ""
+            value = f"{stamp}{self.signature_key}={mac}"
+        line = f"POST {self.path} with {self.header}: {value}"
+        if self.timestamp_header:
+            line += f" and {self.timestamp_header}: <t>"
+        return line + (", <t> the Unix time of sending" if self.stamped else "")
 
     async def post(
-        self, client: httpx.AsyncClient, body: bytes, *, signed: bool = True
+        self,
+        client: httpx.AsyncClient,
+        body: bytes,
+        *,
+        signed: bool = True,
+        sent: int | None = None,
     ) -> httpx.Response:
-        """POST ``body`` as the sending system does (``signed=False``: as an impostor)."""
-        signature = self.signature(body if signed else body + b" ")
-        headers = {"Content-Type": "application/json", self.header: signature}
+        """POST ``body`` as the sending system does, at ``sent`` (default: now).
+
+        ``signed=False``: as an impostor, whose signature does not match the body.
+        """
+        headers = self.headers(body if signed else body + b" ", sent)
         return await client.post(self.path, content=body, headers=headers)
 
 
@@ -260,6 +328,78 @@ async def _stock(client: httpx.AsyncClient, scene: FlowScene) -> str:
     return f"{len(levels)} stock levels to the ERP (' jkt-20017 ', Netherlands, 02/02/2027 cleaned)"
 
 
+def _soap_fields(text: Any) -> dict[str, str]:
+    """The leaves of a SOAP call's request element, by path without namespaces."""
+    try:
+        envelope = parse_xml(text if isinstance(text, str) else "")
+    except (ParseError, DefusedXmlException) as error:
+        raise CheckFailedError(f"the ERP received no SOAP envelope: {error}") from None
+    body = next((e for e in envelope if e.tag.endswith("}Body")), None)
+    _expect(body is not None and len(body) == 1, "the ERP received a SOAP envelope without a call")
+    assert body is not None
+    fields: dict[str, str] = {}
+
+    def walk(element: Element, path: str) -> None:
+        for child in element:
+            name = f"{path}{child.tag.rpartition('}')[2]}"
+            if len(child):
+                walk(child, f"{name}/")
+            else:
+                fields.setdefault(name, (child.text or "").strip())
+
+    walk(body[0], "")
+    return fields
+
+
+async def _invoice(client: httpx.AsyncClient, scene: FlowScene) -> str:
+    webhook = Webhook.of(scene.root, INVOICES_FLOW)
+    event = _sample(scene, "payments-intent-captured.json")
+    payment = orjson.loads(event)["data"]
+    stale = await webhook.post(client, event, sent=int(time.time()) - 3600)
+    _expect(
+        stale.status_code == 401 and stale.json().get("code") == "E-WEBHOOK-002",
+        f"a payment signed an hour ago answered {stale.status_code}: {stale.text[:300]}",
+    )
+    accepted = await webhook.post(client, event)
+    _expect(
+        accepted.status_code == 202,
+        f"POST {webhook.path} answered {accepted.status_code}: {accepted.text[:300]}",
+    )
+    await _settled(client, INVOICES_FLOW, received=1)
+    invoices = await _received(client, scene, "erp", "POST", "/soap/invoicing")
+    _expect(len(invoices) == 1, f"the ERP received {len(invoices)} invoices, expected 1")
+    invoice = invoices[0]
+    fields = _soap_fields(invoice["body"])
+    gross = f"{Decimal(payment['amountCaptured']) / 100:.2f}"
+    expected = {
+        "OrderId": payment["orderId"],
+        "GrossTotal": gross,
+        "Payment/Reference": payment["id"],
+    }
+    shown = {name: fields.get(name) for name in expected}
+    _expect(
+        invoice["status"] == 200 and shown == expected,
+        f"the ERP answered {invoice['status']} to CreateInvoice {shown}, expected {expected}",
+    )
+    key = f"{INVOICES_FLOW}:{accepted.json()['id']}"
+    _expect(
+        invoice["idempotency_key"] == key,
+        f"the invoice came with Idempotency-Key {invoice['idempotency_key']}, expected {key}",
+    )
+    repeated = await webhook.post(client, event)  # the provider sends the event again
+    _expect(repeated.status_code == 202, f"the repeated payment answered {repeated.status_code}")
+    status = await _settled(client, INVOICES_FLOW, received=EXPECTED_COUNTS[INVOICES_FLOW][0])
+    again = await _received(client, scene, "erp", "POST", "/soap/invoicing")
+    _expect(
+        len(again) == 1 and status["filtered"] == 1,
+        f"the repeated payment gave {len(again)} invoices, {status['filtered']} filtered",
+    )
+    return (
+        f"{payment['id']} → CreateInvoice for {payment['orderId']}, "
+        f"{gross} {payment['currency']} paid; the repeat filtered, signed an hour ago → 401"
+    )
+
+
 async def _counters(client: httpx.AsyncClient, scene: FlowScene) -> str:
     response = await client.get("/api/v1/flows")
     _expect(response.status_code == 200, f"GET /api/v1/flows answered {response.status_code}")
@@ -281,22 +421,41 @@ async def _counters(client: httpx.AsyncClient, scene: FlowScene) -> str:
     return "; ".join(shown) + " (delivered + filtered + rejected + dead-lettered), none in flight"
 
 
+# The dead letter each flow that dead-letters one must hold: its step and words of its error.
+EXPECTED_DEAD_LETTERS = {
+    STOCK_FLOW: ("clean", ("counted_on", "31/02/2027")),
+    ORDERS_FLOW: ("customer", ("C-999999", "404")),
+}
+
+
+async def _dead_letter_page(client: httpx.AsyncClient, flow_id: str | None) -> dict[str, Any]:
+    params = {} if flow_id is None else {"flow": flow_id}
+    response = await client.get("/api/v1/dead-letters", params=params)
+    _expect(response.status_code == 200, f"GET /api/v1/dead-letters: {response.status_code}")
+    page: dict[str, Any] = response.json()
+    return page
+
+
 async def _dead_letters(client: httpx.AsyncClient, scene: FlowScene) -> str:
     found = []
-    for flow_id, step, words in (
-        (STOCK_FLOW, "clean", ("counted_on", "31/02/2027")),
-        (ORDERS_FLOW, "customer", ("C-999999", "404")),
-    ):
-        response = await client.get("/api/v1/dead-letters", params={"flow": flow_id})
-        _expect(response.status_code == 200, f"GET /api/v1/dead-letters: {response.status_code}")
-        page = response.json()
-        _expect(page["total"] == 1, f"{flow_id} has {page['total']} dead letters, expected 1")
+    for flow_id, counts in EXPECTED_COUNTS.items():
+        page = await _dead_letter_page(client, flow_id)
+        dead = counts[4]
+        _expect(
+            page["total"] == dead, f"{flow_id} has {page['total']} dead letters, expected {dead}"
+        )
+        if flow_id not in EXPECTED_DEAD_LETTERS:
+            continue
+        step, words = EXPECTED_DEAD_LETTERS[flow_id]
         letter = page["items"][0]
         _expect(
             letter["step"] == step and all(w in letter["error"] for w in words),
             f"the dead letter of {flow_id} says {letter['step']}: {letter['error']}",
         )
         found.append(f"{flow_id} at {step}: {letter['error'][:90]}")
+    expected = sum(counts[4] for counts in EXPECTED_COUNTS.values())
+    total = (await _dead_letter_page(client, None))["total"]
+    _expect(total == expected, f"there are {total} dead letters in all, expected {expected}")
     return "; ".join(found)
 
 
@@ -306,6 +465,7 @@ FLOW_CHECKS: list[tuple[str, FlowCheck]] = [
     ("orders reach the warehouse", _orders),
     ("a dispatched shipment reaches the CRM and the ERP", _shipment),
     ("a stock file reaches the ERP", _stock),
+    ("a captured payment is invoiced in the ERP", _invoice),
     ("the flows' counters balance", _counters),
     ("bad data waits in the dead letters", _dead_letters),
 ]
@@ -341,12 +501,8 @@ def scene_environment(scene: FlowScene) -> dict[str, str]:
 def driving_hints(scene: FlowScene) -> list[str]:
     """How a person drives the example's flows by hand, one line each."""
     lines = []
-    for flow_id in (ORDERS_FLOW, SHIPMENTS_FLOW):
-        webhook = Webhook.of(scene.root, flow_id)
-        lines.append(
-            f"{flow_id}: POST {webhook.path} with {webhook.header}: "
-            f"{webhook.prefix}<HMAC-{webhook.algorithm.upper()} of the body>"
-        )
+    for flow_id in (ORDERS_FLOW, SHIPMENTS_FLOW, INVOICES_FLOW):
+        lines.append(f"{flow_id}: {Webhook.of(scene.root, flow_id).hint()}")
     lines.append(f"{STOCK_FLOW}: drop CSV files in {scene.inbox}")
     lines.append(f"samples to send: {scene.root / SAMPLES}")
     return lines

@@ -72,7 +72,8 @@ def test_demo_once_runs_its_self_check_and_passes(tmp_path: Path) -> None:
         assert any(line.startswith(f"✓ {name}: ") for line in lines), (name, output)
     assert (
         "✓ the flows' counters balance: order-to-wms 6 = 2 + 2 + 1 + 1; "
-        "shipment-to-crm 1 = 1 + 0 + 0 + 0; stock-to-erp 4 = 3 + 0 + 0 + 1 "
+        "shipment-to-crm 1 = 1 + 0 + 0 + 0; stock-to-erp 4 = 3 + 0 + 0 + 1; "
+        "invoice-on-payment 2 = 1 + 1 + 0 + 0 "
     ) in output
     assert "✗" not in output
     assert "✓ systems are served: 4 systems: crm, erp, payments, wms" in lines
@@ -195,6 +196,10 @@ def test_demo_serves_the_flows_beside_stand_ins_of_the_systems(tmp_path: Path) -
         assert sorted(stand_ins) == ["crm", "erp", "wms"], served.output
         assert (
             "order-to-wms: POST /hooks/erp/orders/created with X-Erp-Signature: " in served.output
+        )
+        assert (
+            "invoice-on-payment: POST /hooks/payments/captured with Payments-Signature: t=<t>,v1="
+            in served.output
         )
 
         body = (EXAMPLE / "samples" / "erp-order-created.json").read_bytes()
