@@ -88,6 +88,7 @@ class FlowRequest:
         "body",
         "complete",
         "disconnected",
+        "expects_continue",
         "flow",
         "headers",
         "keep_alive",
@@ -108,12 +109,14 @@ class FlowRequest:
         *,
         keep_alive: bool,
         limit: int,
+        expects_continue: bool = False,
     ) -> None:
         self.plane = plane
         self.flow = flow
         self.headers = headers
         self.keep_alive = keep_alive
         self.limit = limit
+        self.expects_continue = expects_continue  # sent Expect: 100-continue
         self.body = bytearray()
         self.too_large = False
         self.complete = False  # the whole body is in
@@ -226,6 +229,7 @@ class InterloomHttpProtocol(HttpToolsProtocol):
             self.headers,
             keep_alive=version != "1.0" and self.parser.should_keep_alive(),
             limit=flow.source.max_body_bytes,
+            expects_continue=self.expect_100_continue,
         )
         existing = self.cycle
         self.cycle = request  # type: ignore[assignment]
@@ -245,7 +249,7 @@ class InterloomHttpProtocol(HttpToolsProtocol):
         request.started = True
         if request.complete or request.too_large:
             self._dispatch(request)
-        elif self.expect_100_continue and not self.transport.is_closing():
+        elif request.expects_continue and not self.transport.is_closing():
             self._outbox.put(self.transport, _CONTINUE)
 
     def on_body(self, body: bytes) -> None:
