@@ -176,6 +176,28 @@ def test_a_duration_that_is_not_working_time_says_how_to_write_one() -> None:
     assert "5d, 4h, 30m, 2w" in problem.message
 
 
+@pytest.mark.parametrize("amount", ["10001d", "2001w", "80001h", "4800001m", "10001", "-10001d"])
+def test_a_duration_past_ten_thousand_days_is_refused_where_it_is_written(amount: str) -> None:
+    problem = only(f"tasks:\n  - id: T-1\n    name: x\n    duration: {amount}\n", Plan)
+
+    assert (problem.code, problem.path, problem.line) == (
+        Code.INVALID_VALUE,
+        "tasks[0].duration",
+        4,
+    )
+    assert "at most 10,000 days" in problem.message
+
+
+@pytest.mark.parametrize("amount", ["10000d", "2000w", "-5d", "150%"])
+def test_long_and_negative_amounts_within_the_bound_are_read(amount: str) -> None:
+    tasks = [
+        {"id": "T-1", "name": "x"},
+        {"id": "T-2", "name": "y", "depends_on": [{"task": "T-1", "lag": amount}]},
+    ]
+    plan = Plan.model_validate({"tasks": tasks})
+    assert plan.tasks[1].depends_on[0].lag == amount
+
+
 @pytest.mark.parametrize(
     ("text", "got"),
     [("- id: T-1\n", "not a list"), ("just words\n", "not 'just words'"), ("42\n", "not '42'")],

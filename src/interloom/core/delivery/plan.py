@@ -56,11 +56,27 @@ _UNITS = {
 }
 
 
+# The most working time one amount may say, by unit (8-hour days, 5-day weeks): about 40 years.
+# A schedule's dates stay within 200 years of its start (core.delivery.calendar), and an absurd
+# amount in a task update once made the scheduler's day tables outgrow the memory.
+_MAX_AMOUNT = {"d": 10_000, "w": 2_000, "h": 80_000, "m": 4_800_000}
+
+
+def _bounded(value: object, magnitude: float, amount: str) -> str:
+    unit = amount[-1]
+    if unit in _MAX_AMOUNT and magnitude > _MAX_AMOUNT[unit]:
+        raise ValueError(
+            f"'{value}' is more working time than a plan holds: at most 10,000 days "
+            "(2,000 weeks, 80,000 hours)"
+        )
+    return amount
+
+
 def _normalise_amount(value: object) -> object:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return f"{value}d"
+        return _bounded(value, abs(value), f"{value}d")
     if isinstance(value, str):
         match = _AMOUNT.match(value.lower())
         if match is None or match["unit"] not in _UNITS:
@@ -68,7 +84,9 @@ def _normalise_amount(value: object) -> object:
                 f"'{value}' is not a working-time amount: write e.g. 5d, 4h, 30m, 2w or 50%"
             )
         sign = "-" if match["sign"] == "-" else ""
-        return f"{sign}{match['value']}{_UNITS[match['unit']]}"
+        return _bounded(
+            value, float(match["value"]), f"{sign}{match['value']}{_UNITS[match['unit']]}"
+        )
     return value
 
 
