@@ -32,17 +32,6 @@ from pydantic import (
 
 _DAY = 1440  # wall-clock minutes in a day
 _CHUNK = 366  # days added to the tables at a time, so extensions stay rare
-HORIZON_YEARS = 200  # a schedule's dates stay within this many years of its calendars' origin
-_HORIZON_DAYS = HORIZON_YEARS * 366
-
-
-class CalendarRangeError(ValueError):
-    """Working time reaching further from the calendar's origin than :data:`HORIZON_YEARS`.
-
-    Without a bound, one absurd duration (``99999999999d``) made the day tables grow until the
-    process ran out of memory.
-    """
-
 
 Pattern = tuple[tuple[int, int], ...]
 """The working intervals of one day as (start, end) minutes since midnight, sorted, disjoint."""
@@ -294,11 +283,6 @@ class WorkingTime:
         hi = max(hi, self._lo + len(self._pat))
         if lo == self._lo and hi == self._lo + len(self._pat):
             return
-        if self._origin - lo > _HORIZON_DAYS or hi - self._origin > _HORIZON_DAYS:
-            raise CalendarRangeError(
-                f"working time reaches more than {HORIZON_YEARS} years from "
-                f"{dt.date.fromordinal(self._origin).isoformat()}"
-            )
         pat = [self._day_pattern(ordinal) for ordinal in range(lo, hi)]
         cum = [0] * (len(pat) + 1)
         total = 0

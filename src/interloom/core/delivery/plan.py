@@ -57,8 +57,8 @@ _UNITS = {
 
 
 # The most working time one amount may say, by unit (8-hour days, 5-day weeks): about 40 years.
-# A schedule's dates stay within 200 years of its start (core.delivery.calendar), and an absurd
-# amount in a task update once made the scheduler's day tables outgrow the memory.
+# An absurd amount in a task update (99999999999d) once made the calendar's day tables outgrow
+# the memory when the plan was scheduled.
 _MAX_AMOUNT = {"d": 10_000, "w": 2_000, "h": 80_000, "m": 4_800_000}
 
 

@@ -23,7 +23,6 @@ from interloom.core.delivery.activities import (
     as_finish,
     as_start,
 )
-from interloom.core.delivery.calendar import CalendarRangeError
 from interloom.core.delivery.critical_path import (
     COMPLETE,
     STATES,
@@ -93,14 +92,7 @@ class Schedule(BaseModel):
 def compute_schedule(plan: ScheduleInput) -> Schedule:
     """Schedule the plan: early and late dates, floats, critical path, summary roll-ups."""
     net = build_network(plan)
-    try:
-        return _assemble(net, time_network(net))
-    except CalendarRangeError as error:
-        raise ScheduleStructureError(
-            f"the schedule cannot be computed: {error}",
-            hint="a duration, lag or date of the plan is far too large; check the latest "
-            "changes and task updates",
-        ) from None
+    return _assemble(net, time_network(net))
 
 
 def _assemble(net: Network, timing: Timing) -> Schedule:
