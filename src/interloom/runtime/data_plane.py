@@ -61,6 +61,12 @@ def _error(code: str, error: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "code": code, "message": message, **extra}
 
 
+def _observe(flow: CompiledFlow, started: float) -> None:
+    """Time the request in the flow's message histogram (stage sync or durable)."""
+    stage = "durable" if flow.durable else "sync"
+    message_histogram(flow.id, stage).observe(perf_counter() - started)
+
+
 _PAUSED_HEADERS = ((b"retry-after", b"30"),)
 
 
@@ -164,9 +170,7 @@ class DataPlane:
         finally:
             MESSAGE_RUN.reset(run)
         if isinstance(result, Answer):
-            message_histogram(flow.id, "durable" if flow.durable else "sync").observe(
-                perf_counter() - started
-            )
+            _observe(flow, started)
             return result
         return self._finish(flow, message, headers, result, started)
 
@@ -183,9 +187,7 @@ class DataPlane:
             return await pending
         finally:
             MESSAGE_RUN.reset(run)
-            message_histogram(flow.id, "durable" if flow.durable else "sync").observe(
-                perf_counter() - started
-            )
+            _observe(flow, started)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = perf_counter()
@@ -225,8 +227,7 @@ class DataPlane:
                 await self._run(flow, message, send)
         finally:
             MESSAGE_RUN.reset(run)
-        stage = "durable" if flow.durable else "sync"
-        message_histogram(flow.id, stage).observe(perf_counter() - started)
+        _observe(flow, started)
 
     @staticmethod
     def _refused(
