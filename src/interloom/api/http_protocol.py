@@ -208,17 +208,11 @@ class InterloomHttpProtocol(HttpToolsProtocol):
                 plane, flow = route
                 self._begin(plane, flow)
                 return
-        self.scope = {  # what uvicorn's on_message_begin builds
-            "type": "http",
-            "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
-            "http_version": "1.1",
-            "server": self.server,
-            "client": self.client,
-            "scheme": self.scheme,  # type: ignore[typeddict-item]
-            "root_path": self.root_path,
-            "headers": self.headers,
-            "state": self.app_state.copy(),
-        }
+        # The ASGI path: let uvicorn build its scope now, around what was parsed.
+        url, headers, expects_continue = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.expect_100_continue = url, expects_continue
+        self.headers = self.scope["headers"] = headers
         super().on_headers_complete()
 
     def _begin(self, plane: DataPlaneDoor, flow: Any) -> None:
